@@ -1,0 +1,205 @@
+"""Command line: ``lgcloud`` (installed) or ``python cli.py`` (in the repository): the same program.
+
+Every command prints a readable table by default and JSON with ``--json``. Input
+problems exit with code 2 and a message naming file, row and column; an infeasible
+scenario exits with 3. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import InfeasibleError, InputError
+from .textout import table, to_json, write_atomic
+
+
+def _data_options(f):
+    f = click.option("--group-members", "group_members", type=click.Path(dir_okay=False),
+                     help="Group member list (default: beside --groups, else shipped).")(f)
+    f = click.option("--groups", type=click.Path(dir_okay=False), help="Groups CSV (default: shipped, real 2017-10).")(f)
+    f = click.option("--survey", type=click.Path(dir_okay=False),
+                     help="Survey CSV, one row per municipality (default: shipped sample, partly synthetic).")(f)
+    return f
+
+
+def _json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
+
+
+def _handle_errors(f):
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except InputError as exc:
+            click.echo(f"error: {len(exc.problems)} problem(s) in the input:", err=True)
+            for p in exc.problems:
+                click.echo(f"  {p}", err=True)
+            sys.exit(exc.exit_code)
+        except InfeasibleError as exc:
+            if exc.result is not None and kwargs.get("as_json"):
+                click.echo(to_json(exc.result))
+            click.echo("INFEASIBLE: no plan satisfies the scenario:", err=True)
+            for r in exc.reasons:
+                click.echo(f"  - {r}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def _load(survey=None, groups=None, group_members=None):
+    from .data import load
+
+    return load(survey=survey, groups=groups, group_members=group_members)
+
+
+def _codes(value: str) -> list[str]:
+    return [c.strip() for c in value.replace(" ", ",").split(",") if c.strip()]
+
+
+def _prefs(values) -> list[str]:
+    out = []
+    for v in values:
+        for p in _codes(v):
+            if not (p.isdigit() and 1 <= int(p) <= 47):
+                raise InputError(f"--pref '{p}' is not a prefecture code 01-47")
+            out.append(p.zfill(2))
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="lgcloud", message="lgcloud %(version)s")
+def main():
+    """lgcloud: group formation and matchmaking for 自治体クラウド (municipal joint cloud).
+
+    Data: real boundaries (国土数値情報), population, fiscal strength and the real 2017
+    groups; the shipped survey's vendors and renewal years are SYNTHETIC. Bring your
+    own with --survey/--groups.
+    """
+
+
+@main.command()
+@_data_options
+@_json_option
+@_handle_errors
+def info(survey, groups, group_members, as_json):
+    """Summary of the loaded data and its sources."""
+    from .data import SOURCES, SYNTHETIC_NOTE
+
+    d = _load(survey, groups, group_members)
+    out = {
+        "municipalities": int(len(d.municipalities)),
+        "prefectures": int(d.municipalities["prefecture_code"].nunique()),
+        "groups": int(len(d.groups)),
+        "memberships": int(len(d.members)),
+        "survey": {"path": str(d.paths["survey"]), "rows": int(len(d.survey)), "synthetic_rows": d.synthetic_rows,
+                   "by_status": {k: int(v) for k, v in d.survey["cloud_status"].value_counts().sort_index().items()}},
+        "sources": SOURCES,
+        "synthetic_note": SYNTHETIC_NOTE if d.synthetic_rows else None,
+    }
+    if as_json:
+        click.echo(to_json(out))
+        return
+    click.echo(table([{"item": k, "value": v} for k, v in out.items() if not isinstance(v, (dict, list))]))
+    click.echo(f"survey: {out['survey']['path']} ({out['survey']['rows']} rows, "
+               f"{out['survey']['synthetic_rows']} with synthetic values; {out['survey']['by_status']})")
+    if out["synthetic_note"]:
+        click.echo("NOTE: " + out["synthetic_note"])
+    click.echo("sources:\n  " + "\n  ".join(SOURCES))
+
+
+@main.command()
+@_data_options
+@_handle_errors
+def validate(survey, groups, group_members):
+    """Check survey and groups files; list every problem (exit 2) or print a summary."""
+    d = _load(survey, groups, group_members)
+    click.echo(f"OK: {d.paths['survey']} ({len(d.survey)} municipalities), {d.paths['groups']} "
+               f"({len(d.groups)} groups), {d.paths['group_members']} ({len(d.members)} memberships)")
+    missing = len(d.municipalities) - len(d.survey)
+    if missing:
+        click.echo(f"note: {missing} municipalities are not in the survey; they are not proposed for any group")
+
+
+@main.command()
+@click.option("--pref", "prefs", multiple=True, required=True, help="Prefecture code (01-47); repeatable.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write nodes and edges as GeoJSON for GIS.")
+@_data_options
+@_json_option
+@_handle_errors
+def graph(prefs, out, survey, groups, group_members, as_json):
+    """The municipal graph of one or more prefectures (land and sea links)."""
+    from .graph_io import graph_geojson, graph_json
+
+    d = _load(survey, groups, group_members)
+    g = d.prefecture_graph(_prefs(prefs))
+    data = graph_json(g)
+    if out:
+        write_atomic(out, to_json(graph_geojson(g)))
+    if as_json:
+        click.echo(to_json(data))
+    else:
+        click.echo(table(data["nodes"], ["code", "name", "population", "coastal", "coastline_km", "group_id"]))
+        click.echo()
+        click.echo(table(data["edges"], ["a", "b", "kind", "shared_border_km", "distance_km", "via"]))
+    if out or not as_json:
+        click.echo(f"{len(data['nodes'])} municipalities, {len(data['edges'])} links"
+                   + (f"; wrote {out}" if out else ""), err=as_json)
+
+
+@main.command()
+@click.option("--members", help="Comma-separated municipality codes.")
+@click.option("--group", "group_id", help="Score an existing group, e.g. G015.")
+@click.option("--go-live", "go_live", type=int, help="Go-live fiscal year (default: best admissible).")
+@click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML (model parameters in [model]).")
+@_data_options
+@_json_option
+@_handle_errors
+def score(members, group_id, go_live, scenario, survey, groups, group_members, as_json):
+    """Projected cost reduction, continuity and fair shares of a group."""
+    from .api import score as api_score
+
+    if bool(members) == bool(group_id):
+        raise InputError("give either --members or --group")
+    d = _load(survey, groups, group_members)
+    if group_id:
+        if group_id not in d.group_members:
+            raise InputError(f"unknown group '{group_id}' (see {d.paths['groups']})")
+        codes = d.group_members[group_id]
+    else:
+        codes = _codes(members)
+    res = api_score(d, codes, go_live=go_live, scenario=scenario)
+    out = res.as_dict()
+    out.pop("kind"), out.pop("base_group_id"), out.pop("joining"), out.pop("value")
+    if as_json:
+        click.echo(to_json(out))
+        return
+    click.echo(f"members: {', '.join(f'{c} {d.name(c)}' for c in out['members'])}")
+    r = out["reduction_rate"]
+    click.echo(table([
+        {"item": "go-live FY", "value": str(out["go_live_fy"])},
+        {"item": "vendor", "value": out["vendor"]},
+        {"item": "baseline cost (yen/yr)", "value": out["baseline_cost_yen"]},
+        {"item": "reduction p10/p50/p90", "value": f"{r['p10']:.0%} / {r['p50']:.0%} / {r['p90']:.0%}"},
+        {"item": "expected savings (yen/yr)", "value": out["annual_savings_yen"]},
+        {"item": "one-off cost (yen)", "value": out["one_off_cost_yen"]},
+        {"item": "subsidy (yen)", "value": out["subsidy_yen"]},
+        {"item": "NPV (yen)", "value": out["npv_yen"]},
+        {"item": "continuity (0-100)", "value": out["continuity"]["score"]},
+        {"item": "coastal/inland pairing", "value": out["continuity"]["pairing_ok"]},
+    ]))
+    if out["shares"]:
+        click.echo()
+        click.echo(table(out["shares"], ["code", "name", "cost_share_yen", "savings_yen", "shapley_yen",
+                                         "better_than_alone"]))
+        click.echo(f"Shapley allocation in the core: {out['in_core']}")
+    for w in out["warnings"]:
+        click.echo(f"warning: {w}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""One typed configuration: the scenario (business rules, objective) and the model parameters.
+
+Every field has a default and, in its comment, the source of that default or the stated
+reason for it. A TOML scenario file overrides fields by name: scenario fields are
+top-level keys, model parameters go in a ``[model]`` table. Unknown keys are an error.
+
+Example::
+
+    planning_fy = 2019
+    renewal_window_years = 2
+    vendor_mode = "migrate"
+    together = [["30341", "30361"]]
+    alone = ["30201"]
+
+    [model]
+    discount_rate = 0.03
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, Problem
+
+
+@dataclass(frozen=True)
+class ModelParameters:
+    """Parameters of the cost, reduction, continuity and timing models."""
+
+    # --- baseline annual IT cost per resident: c(p) = a (p/1e4)^-alpha + b (p/1e5)^beta yen
+    # Fitted exactly (tools/fit_cost_curve.py) to 総務省 FY2017 budget figures: <20k band mean 11,724 yen,
+    # 100k-200k band mean 3,096 yen, national total 4,786 億円 (3,742 yen/resident), <200k 2,374 億円,
+    # >=200k 2,412 億円 (municipal_it_cost_by_population_band_fy2017.csv), on 住民基本台帳 2022 populations.
+    cost_a_yen: float = 7039.3
+    cost_alpha: float = 0.6003
+    cost_b_yen: float = 1452.2
+    cost_beta: float = 0.3458
+    # Solo-cloud municipalities: the <20k 単独クラウド subgroup averaged 11,266 vs 11,724 yen (same source).
+    solo_cost_factor: float = 0.961
+
+    # --- reduction rate of a group: location r = r0 + size_slope ln(n) - gap_penalty log10(pmax/pmin)
+    #     - switch_penalty (share of members changing package); outcome = r + N(0, sigma) with probability
+    #     1 - shortfall_p, r - shortfall + N(0, sigma) otherwise (groups that keep customisations or move
+    #     part of their systems). Calibrated on the 2016 spread 11/18/7/9 (benchmarks/calibration.py).
+    reduction_r0: float = 0.30
+    reduction_size_slope: float = 0.05
+    reduction_gap_penalty: float = 0.01
+    reduction_switch_penalty: float = 0.05  # assumption: re-learning and customisation when changing package
+    reduction_sigma: float = 0.06
+    reduction_shortfall_p: float = 0.25
+    reduction_shortfall: float = 0.20
+    reduction_min: float = 0.0
+    reduction_max: float = 0.70
+
+    # --- one-off costs (yen); order-of-magnitude assumptions, stated as such in every report
+    planning_group_yen: float = 5_000_000  # 共同化計画 per group
+    planning_member_yen: float = 1_000_000  # 共同化計画 per member
+    consultant_member_yen: float = 3_000_000  # 導入コンサルタント per member
+    migration_base_yen: float = 10_000_000  # データ移行 per member
+    migration_per_resident_yen: float = 300.0
+    migration_factor_same: float = 0.3  # same package: data moves into the shared instance
+    migration_factor_layout: float = 0.6  # both packages support 中間標準レイアウト
+    migration_factor_other: float = 1.0
+    training_base_yen: float = 1_000_000  # 実務処理研修
+    training_per_resident_yen: float = 50.0
+    stabilisation_member_yen: float = 1_000_000  # 安定稼働コンサル (first year)
+    # 特別交付税: eligible x 0.5 x 財政力補正; correction = clip(corr_intercept - FSI, corr_min, corr_max).
+    # The official 財政力補正 formula is not public here: assumption, rises as the FSI falls, 1.0 at FSI 0.5.
+    subsidy_rate: float = 0.5
+    subsidy_corr_intercept: float = 1.5
+    subsidy_corr_min: float = 0.5
+    subsidy_corr_max: float = 1.5
+
+    # --- timing
+    lead_years: int = 1  # study period: 1-2 years most common (総務省 2016 analysis); go-live >= planning_fy + 1
+    horizon_years: int = 5  # savings counted for 5 years after go-live (a typical contract period)
+    discount_rate: float = 0.02  # assumption
+    extension_premium: float = 0.10  # extending a contract to reach go-live: +10% of annual cost per year
+    early_exit_cost: float = 0.30  # leaving a contract early: 30% of annual cost per remaining year
+
+    # --- continuity (0-100 score: pairing 40, spread 30, reachability 30)
+    support_km: float = 60.0  # coastal member's inland partner within this distance (湯浅町-かつらぎ町 ~25 km)
+    hazard_separation_km: float = 100.0  # a partner this far away is not hit by the same tsunami
+    spread_km: float = 20.0  # members all within this radius share one hazard
+    reach_km: float = 80.0  # full reachability when all members are within this distance
+
+    def __post_init__(self):
+        if not 0 <= self.reduction_shortfall_p < 1 or self.reduction_sigma <= 0:
+            raise InputError("model: reduction_shortfall_p must be in [0, 1) and reduction_sigma > 0")
+
+
+VENDOR_MODES = ("same", "migrate")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Business rules and objective of a proposal run (see the module docstring for TOML)."""
+
+    planning_fy: int = 2018  # first year of the national survey window FY2018-FY2027
+    min_size: int = 2
+    max_size: int = 6  # real groups: 5-9 most common; 6 keeps every prefecture provably optimal in seconds
+    max_population: int = 1_300_000  # largest real group 1.25 million (岐阜県市町村行政情報センター)
+    renewal_window_years: int = 2  # members' next renewals at most 2 years apart
+    link_km: float = 0.0  # extra connectivity: pairs closer than this count as linked (0 = land+sea only)
+    max_member_distance_km: float = 80.0  # staff and equipment can reach each other within ~1.5 h by road
+    require_inland_partner: bool = True  # coastal members need a safe partner (see continuity model)
+    vendor_mode: str = "same"  # "same": one vendor per group; "migrate": members may switch package
+    open_groups: list[str] | str = "all"  # existing groups accepting joiners: "all", "none" or a list of ids
+    max_joiners: int = 3  # joiners per existing group in one plan
+    together: list[list[str]] = field(default_factory=list)
+    apart: list[list[str]] = field(default_factory=list)
+    alone: list[str] = field(default_factory=list)
+    locked: list[str] = field(default_factory=list)  # codes or group ids kept exactly as they are
+    weight_savings: float = 1.0  # objective weight on NPV (yen)
+    weight_continuity: float = 1.0  # objective weight on continuity value
+    continuity_value_yen: float = 1_000_000  # value of a full continuity score per member (a preference)
+    time_limit_s: float = 10.0
+    seed: int = 0
+    model: ModelParameters = field(default_factory=ModelParameters)
+
+    def __post_init__(self):
+        problems = []
+        if self.vendor_mode not in VENDOR_MODES:
+            problems.append(f"vendor_mode must be one of {', '.join(VENDOR_MODES)}, not '{self.vendor_mode}'")
+        if not 2 <= self.min_size <= self.max_size:
+            problems.append(f"need 2 <= min_size <= max_size (got {self.min_size}, {self.max_size})")
+        if self.max_size > 12:
+            problems.append("max_size above 12 is not supported (candidate enumeration grows ~3x per member)")
+        if self.renewal_window_years < 0 or self.link_km < 0 or self.max_member_distance_km <= 0:
+            problems.append("renewal_window_years and link_km must be >= 0, max_member_distance_km > 0")
+        for key in ("together", "apart"):
+            for s in getattr(self, key):
+                if not isinstance(s, (list, tuple)) or len(s) < 2:
+                    problems.append(f"{key}: each entry is a list of at least two codes, got {s!r}")
+        if problems:
+            raise InputError([Problem("scenario", None, None, p) for p in problems])
+
+    def effective(self) -> dict[str, Any]:
+        """All parameters as plain data (for JSON output)."""
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes) -> "Scenario":
+        model_changes = changes.pop("model", None)
+        model = dataclasses.replace(self.model, **model_changes) if isinstance(model_changes, dict) else (
+            model_changes or self.model)
+        return dataclasses.replace(self, model=model, **changes)
+
+
+def _coerce(name: str, value: Any, default: Any, file: str) -> Any:
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise InputError(Problem(file, None, name, f"must be true or false, not {value!r}"))
+    elif isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InputError(Problem(file, None, name, f"must be a whole number, not {value!r}"))
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(Problem(file, None, name, f"must be a number, not {value!r}"))
+        value = float(value)
+    elif isinstance(default, list):
+        if not isinstance(value, list):
+            raise InputError(Problem(file, None, name, f"must be a list, not {value!r}"))
+        value = [[str(x) for x in v] if isinstance(v, list) else str(v) for v in value]
+    return value
+
+
+def scenario_from_dict(data: dict, file: str = "scenario") -> Scenario:
+    """Build a :class:`Scenario` from a dict (as read from TOML); unknown keys are errors."""
+    defaults = Scenario()
+    known = {f.name for f in fields(Scenario)} - {"model"}
+    problems = [Problem(file, None, k, "unknown key") for k in data if k not in known | {"model"}]
+    model_data = data.get("model", {})
+    mknown = {f.name for f in fields(ModelParameters)}
+    if not isinstance(model_data, dict):
+        problems.append(Problem(file, None, "model", "must be a table"))
+        model_data = {}
+    problems += [Problem(file, None, f"model.{k}", "unknown key") for k in model_data if k not in mknown]
+    if problems:
+        raise InputError(problems)
+    kwargs = {}
+    for k, v in data.items():
+        if k == "model":
+            continue
+        d = getattr(defaults, k)
+        if k == "open_groups":
+            if not (v in ("all", "none") or isinstance(v, list)):
+                raise InputError(Problem(file, None, k, "must be \"all\", \"none\" or a list of group ids"))
+            kwargs[k] = [str(x) for x in v] if isinstance(v, list) else v
+            continue
+        kwargs[k] = _coerce(k, v, d, file)
+    mkwargs = {k: _coerce(f"model.{k}", v, getattr(defaults.model, k), file) for k, v in model_data.items()}
+    return Scenario(model=ModelParameters(**mkwargs), **kwargs)
+
+
+def load_scenario(path: str | Path | None) -> Scenario:
+    """Read a TOML scenario; ``None`` gives the defaults."""
+    if path is None:
+        return Scenario()
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(Problem(str(p), None, None, f"cannot read scenario: {exc.strerror}")) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(Problem(p.name, None, None, f"not valid TOML: {exc}")) from None
+    return scenario_from_dict(data, p.name)

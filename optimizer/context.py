@@ -1,0 +1,80 @@
+"""Per-municipality arrays the models read, built once from a :class:`~optimizer.data.Dataset`.
+
+Scoring is called hundreds of thousands of times by the solver, so the inputs are laid
+out as numpy arrays indexed by position (``ctx.pos[code]``), with a full distance matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from . import cost
+from .config import ModelParameters, Scenario
+from .data import Dataset
+from .errors import InputError, Problem
+from .geography import haversine_km
+
+
+@dataclass
+class Context:
+    data: Dataset
+    scenario: Scenario
+
+    def __post_init__(self):
+        d, m = self.data, self.scenario.model
+        munis = d.municipalities
+        self.codes: list[str] = list(munis.index)
+        self.pos = {c: i for i, c in enumerate(self.codes)}
+        sv = d.survey.reindex(self.codes)
+        self.surveyed = sv["code"].notna().to_numpy()
+        self.population = munis["population"].to_numpy(dtype=float)
+        self.registry_population = munis["registry_population"].to_numpy(dtype=float)
+        self.coastal = munis["coastal"].to_numpy(dtype=bool)
+        self.lat = munis["lat"].to_numpy(dtype=float)
+        self.lon = munis["lon"].to_numpy(dtype=float)
+        self.status = sv["cloud_status"].fillna("unknown").to_numpy(dtype=object)
+        self.willing = sv["willing"].fillna(False).to_numpy(dtype=bool)
+        self.vendor = sv["vendor"].fillna("").to_numpy(dtype=object)
+        self.renewal = sv["next_renewal_fy"].fillna(-1).to_numpy(dtype=int)
+        reported = sv["annual_it_cost_yen"].astype(float).to_numpy()
+        self.fsi = munis["fiscal_strength_index"].fillna(0.5).to_numpy(dtype=float)
+        self.model: ModelParameters = m
+        self.baseline = cost.baseline_cost(self.registry_population, reported, self.status == "solo", m)
+        self.subsidy_corr = cost.subsidy_correction(self.fsi, m)
+        self.layout = dict(zip(d.vendors.index, d.vendors["supports_standard_layout"]))
+        self.group_of = d.group_of
+        self.distance = haversine_km(self.lat[:, None], self.lon[:, None], self.lat[None, :], self.lon[None, :]).astype(
+            np.float32)
+
+    def positions(self, codes) -> np.ndarray:
+        unknown = [c for c in codes if c not in self.pos]
+        if unknown:
+            raise InputError([Problem("members", None, None, f"unknown municipality code '{c}'") for c in unknown])
+        return np.fromiter((self.pos[c] for c in codes), dtype=np.int64, count=len(codes))
+
+    @cached_property
+    def adjacency(self) -> list[set[int]]:
+        """Neighbours by position: land and sea edges, each prefecture's transit edges
+        (e.g. 北山村-新宮市 via 熊野市), plus pairs closer than ``link_km``."""
+        edges = list(self.data.graph.edges())
+        for p in sorted(set(c[:2] for c in self.codes)):
+            sub = self.data.prefecture_graph([p])
+            edges += [(a, b) for a, b, via in sub.edges(data="via") if via]
+        adj = [set() for _ in self.codes]
+        for a, b in edges:
+            i, j = self.pos[a], self.pos[b]
+            adj[i].add(j)
+            adj[j].add(i)
+        if self.scenario.link_km > 0:
+            ii, jj = np.nonzero(self.distance < self.scenario.link_km)
+            for i, j in zip(ii, jj):
+                if i != j:
+                    adj[i].add(int(j))
+        return adj
+
+    def with_scenario(self, scenario: Scenario) -> "Context":
+        """A context for another scenario (re-uses the loaded data and graph)."""
+        return Context(self.data, scenario)

@@ -1,0 +1,138 @@
+r"""Cost model: baseline IT cost, the group's reduction rate, one-off costs, subsidy and timing.
+
+Baseline annual cost of municipality *i* with registry population :math:`p_i`
+(住民基本台帳; the systems serve registered residents)
+
+.. math:: b_i = p_i \, c(p_i), \qquad c(p) = a\,(p/10^4)^{-\alpha} + b\,(p/10^5)^{\beta}
+
+unless the survey gives ``annual_it_cost_yen``; solo-cloud members are scaled by
+``solo_cost_factor``. :math:`c` is U-shaped: 11,700 yen per resident under 20 thousand,
+3,100 at 100-200 thousand, rising above 200 thousand.
+
+Reduction rate of a group *S* with :math:`n = |S|` members, population gap
+:math:`g = \log_{10}(p_{max}/p_{min})` and share :math:`w` of members changing package:
+
+.. math:: \ell(S) = r_0 + s \ln n - \gamma g - \omega w, \qquad
+          R(S) = \ell(S) + \varepsilon,\quad
+          \varepsilon \sim (1-q)\,\mathcal N(0,\sigma^2) + q\,\mathcal N(-\delta,\sigma^2)
+
+The mixture's second component is the share of groups that fall short (customisation
+kept, part of the systems moved). The model is a location family, so the quantiles
+are :math:`\ell(S) + z_k` with fixed offsets :math:`z_k`; the expected rate
+:math:`\ell(S) - q\delta` drives money figures (clipped to
+``[reduction_min, reduction_max]``).
+
+One-off costs per member: planning, consultant, data migration
+(base + per resident, times a factor for the package move: same / both support
+中間標準レイアウト / other), training, stabilisation; plus a planning cost per group. All
+are eligible for 特別交付税: subsidy = eligible × 0.5 × 財政力補正(FSI).
+
+Timing: a member whose next renewal :math:`y_i` is before go-live :math:`t` extends its
+contract (premium × annual cost × :math:`(t - y_i)`); one renewing after go-live leaves
+early (exit cost × annual cost × :math:`(y_i - t)`). Savings accrue for
+``horizon_years`` from go-live, discounted to ``planning_fy``:
+:math:`A(t) = \sum_{k=0}^{H-1} (1+d)^{-(t - t_0 + k)}`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from scipy.optimize import brentq
+from scipy.stats import norm
+
+from .config import ModelParameters
+
+
+def per_resident_cost(pop, m: ModelParameters):
+    """U-shaped annual IT cost per resident (yen) at population ``pop``."""
+    p = np.maximum(np.asarray(pop, dtype=float), 100.0)
+    return m.cost_a_yen * (p / 1e4) ** (-m.cost_alpha) + m.cost_b_yen * (p / 1e5) ** m.cost_beta
+
+
+def baseline_cost(pop, reported, solo, m: ModelParameters) -> np.ndarray:
+    """Annual baseline cost (yen): reported where given, else estimated; solo clouds scaled."""
+    pop = np.asarray(pop, dtype=float)
+    est = per_resident_cost(pop, m) * np.maximum(pop, 100.0)
+    est = np.where(np.asarray(solo, dtype=bool), est * m.solo_cost_factor, est)
+    rep = np.asarray(reported, dtype=float)
+    return np.where(np.isfinite(rep) & (rep > 0), rep, est)
+
+
+def subsidy_correction(fsi, m: ModelParameters):
+    """財政力補正 (assumption): rises as the fiscal strength index falls; 1.0 at FSI 0.5."""
+    return np.clip(m.subsidy_corr_intercept - np.asarray(fsi, dtype=float), m.subsidy_corr_min, m.subsidy_corr_max)
+
+
+def reduction_location(n, pop_gap_decades, switch_share, m: ModelParameters):
+    """Location :math:`\\ell(S)` of the reduction-rate distribution (vectorised)."""
+    n = np.maximum(np.asarray(n, dtype=float), 1.0)
+    return (m.reduction_r0 + m.reduction_size_slope * np.log(n)
+            - m.reduction_gap_penalty * np.asarray(pop_gap_decades) - m.reduction_switch_penalty * np.asarray(switch_share))
+
+
+@lru_cache(maxsize=32)
+def _offsets(sigma: float, q: float, delta: float) -> tuple[float, float, float, float]:
+    """Quantile offsets (p10, p50, p90) and mean offset of the mixture noise."""
+    def cdf(x):
+        return (1 - q) * norm.cdf(x / sigma) + q * norm.cdf((x + delta) / sigma)
+    lo, hi = -delta - 8 * sigma, 8 * sigma
+    qs = tuple(brentq(lambda x, p=p: cdf(x) - p, lo, hi) for p in (0.1, 0.5, 0.9))
+    return (*qs, -q * delta)
+
+
+def reduction_distribution(location, m: ModelParameters) -> dict[str, float]:
+    """p10, p50, p90 and mean of the reduction rate for a location (clipped)."""
+    o10, o50, o90, omean = _offsets(m.reduction_sigma, m.reduction_shortfall_p, m.reduction_shortfall)
+    clip = lambda x: float(np.clip(x, m.reduction_min, m.reduction_max))  # noqa: E731
+    return {"p10": clip(location + o10), "p50": clip(location + o50), "p90": clip(location + o90),
+            "mean": clip(location + omean)}
+
+
+def expected_reduction(location, m: ModelParameters):
+    """Expected reduction rate (vectorised), used for all money figures."""
+    omean = -m.reduction_shortfall_p * m.reduction_shortfall
+    return np.clip(np.asarray(location) + omean, m.reduction_min, m.reduction_max)
+
+
+def bin_probabilities(location, m: ModelParameters, edges=(0.2, 0.3, 0.4)) -> np.ndarray:
+    """P(R < 20%), P(20-30%), P(30-40%), P(>= 40%) for each location (rows)."""
+    loc = np.atleast_1d(np.asarray(location, dtype=float))[:, None]
+    e = np.asarray(edges)[None, :]
+    s, q, d = m.reduction_sigma, m.reduction_shortfall_p, m.reduction_shortfall
+    cdf = (1 - q) * norm.cdf((e - loc) / s) + q * norm.cdf((e - loc + d) / s)
+    return np.diff(np.hstack([np.zeros((len(loc), 1)), cdf, np.ones((len(loc), 1))]), axis=1)
+
+
+def migration_factor(from_vendor: str, to_vendor: str, layout: dict[str, bool], m: ModelParameters) -> float:
+    """Cost factor of moving data from one package to another."""
+    if from_vendor == to_vendor:
+        return m.migration_factor_same
+    if layout.get(from_vendor) and layout.get(to_vendor):
+        return m.migration_factor_layout
+    return m.migration_factor_other
+
+
+def member_one_off(pop, mig_factor, m: ModelParameters) -> np.ndarray:
+    """Per-member one-off cost (yen), all subsidy-eligible: planning, consultant, migration, training, stabilisation."""
+    pop = np.asarray(pop, dtype=float)
+    migration = (m.migration_base_yen + m.migration_per_resident_yen * pop) * np.asarray(mig_factor)
+    training = m.training_base_yen + m.training_per_resident_yen * pop
+    return m.planning_member_yen + m.consultant_member_yen + migration + training + m.stabilisation_member_yen
+
+
+def annuity(go_live: int, planning_fy: int, m: ModelParameters) -> float:
+    """Present value at ``planning_fy`` of 1 yen a year for ``horizon_years`` from ``go_live``."""
+    t = np.arange(m.horizon_years) + (go_live - planning_fy)
+    return float(np.sum((1 + m.discount_rate) ** (-t.astype(float))))
+
+
+def discount(year: int, planning_fy: int, m: ModelParameters) -> float:
+    return float((1 + m.discount_rate) ** (-(year - planning_fy)))
+
+
+def timing_cost(baseline, renewal, go_live: int, m: ModelParameters) -> np.ndarray:
+    """Contract extension (renewal before go-live) or early exit (after) per member, yen."""
+    gap = go_live - np.asarray(renewal, dtype=float)
+    return np.where(gap >= 0, m.extension_premium * gap, m.early_exit_cost * (-gap)) * np.asarray(baseline)

@@ -1,0 +1,157 @@
+"""Loading the shipped data (or a user's replacement survey and groups) into one :class:`Dataset`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from . import geography
+from .errors import InputError, Problem
+from .graph import build_graph, national_edges, select
+from .validation import check_inputs
+
+BOUNDARY_FILE = "boundaries/N03-21_210101_designated_city.topojson"
+
+#: Credits every output that uses the shipped data must carry.
+SOURCES = [
+    "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成 (2021-01-01; simplified by SmartNews Media Research Institute)",
+    "出典：総務省統計局 令和2年国勢調査 人口速報集計（e-Stat）",
+    "出典：総務省 住民基本台帳に基づく人口、人口動態及び世帯数（令和4年1月1日現在）",
+    "出典：国土地理院 全国都道府県市区町村別面積調（令和8年7月1日）",
+    "出典：総務省 地方公共団体の主要財政指標一覧（令和3年度）",
+    "自治体クラウドグループ一覧 総務省調べ（平成29年10月現在）",
+]
+
+SYNTHETIC_NOTE = ("The shipped survey's vendors, renewal years, solo-cloud status and willingness are SYNTHETIC "
+                  "(seeded generator, optimizer/synthetic.py); group membership is real (総務省, 2017-10).")
+
+
+def default_data_dir() -> Path:
+    """``$LGCLOUD_DATA`` if set, else the repository's ``data/`` folder."""
+    env = os.environ.get("LGCLOUD_DATA")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "data"
+
+
+@dataclass
+class Dataset:
+    """Everything the models need, validated.
+
+    Attributes
+    ----------
+    municipalities : DataFrame indexed by code (5-digit str): name, prefecture, population, ...
+    survey : DataFrame indexed by code: cloud status, vendor, renewal years, willingness.
+    groups : DataFrame indexed by group_id.
+    members : DataFrame of (group_id, code).
+    vendors : DataFrame indexed by vendor_id.
+    paths : the files read, by role.
+    """
+
+    municipalities: pd.DataFrame
+    survey: pd.DataFrame
+    groups: pd.DataFrame
+    members: pd.DataFrame
+    vendors: pd.DataFrame
+    paths: dict[str, Path]
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def group_of(self) -> dict[str, str]:
+        return dict(zip(self.members["code"], self.members["group_id"]))
+
+    @cached_property
+    def group_members(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for gid, code in zip(self.members["group_id"], self.members["code"]):
+            out.setdefault(gid, []).append(code)
+        return {g: sorted(v) for g, v in out.items()}
+
+    @cached_property
+    def topology(self) -> geography.Topology:
+        return geography.read_topology(self.paths["boundaries"])
+
+    @cached_property
+    def boundaries(self):
+        """Polygons in the metric :data:`~optimizer.geography.JAPAN_CRS`, indexed by code."""
+        return geography.read_boundaries(self.paths["boundaries"])
+
+    @cached_property
+    def edges(self) -> pd.DataFrame:
+        """Edges of the national graph (see :mod:`optimizer.graph`)."""
+        return national_edges(self.topology, self.boundaries, self.municipalities)
+
+    @cached_property
+    def graph(self) -> nx.Graph:
+        """The national graph: 1,741 nodes, land and sea edges."""
+        return build_graph(self.municipalities, self.edges, self.group_of)
+
+    def prefecture_graph(self, prefectures: list[str]) -> nx.Graph:
+        """Graph of some prefectures (2-digit codes), kept connected (see :func:`optimizer.graph.select`)."""
+        return select(self.graph, prefectures=prefectures)
+
+    @property
+    def synthetic_rows(self) -> int:
+        return int((self.survey["synthetic_fields"].fillna("") != "").sum())
+
+    def name(self, code: str) -> str:
+        return str(self.municipalities.at[code, "name"]) if code in self.municipalities.index else code
+
+
+def _read_static(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    systems = data_dir / "systems"
+    try:
+        munis = pd.read_csv(systems / "municipalities.csv", dtype={"code": str, "prefecture_code": str})
+        vendors = pd.read_csv(systems / "vendors.csv", dtype=str)
+    except FileNotFoundError as exc:
+        raise InputError(Problem(str(exc.filename), None, None,
+                                 "shipped data not found; set LGCLOUD_DATA to the repository's data/ folder")) from None
+    munis = munis.set_index("code", drop=False)
+    munis.index.name = None
+    vendors["supports_standard_layout"] = vendors["supports_standard_layout"].str.lower() == "true"
+    vendors = vendors.set_index("vendor_id", drop=False)
+    vendors.index.name = None
+    return munis, vendors
+
+
+def load(
+    data_dir: str | Path | None = None,
+    survey: str | Path | None = None,
+    groups: str | Path | None = None,
+    group_members: str | Path | None = None,
+) -> Dataset:
+    """Load and validate the data.
+
+    Parameters
+    ----------
+    data_dir : folder with ``boundaries/`` and ``systems/`` (default: the repository's ``data/``).
+    survey, groups, group_members : replacement files in the schemas of
+        :mod:`optimizer.schema`; default the shipped ones. Given ``groups`` without
+        ``group_members``, the members file is looked for beside it as ``group_members.csv``.
+
+    Raises
+    ------
+    InputError
+        Listing every problem in the inputs with file, row and column.
+    """
+    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    systems = data_dir / "systems"
+    munis, vendors = _read_static(data_dir)
+    survey = Path(survey) if survey else systems / "survey.csv"
+    if groups and not group_members:
+        group_members = Path(groups).with_name("group_members.csv")
+    groups = Path(groups) if groups else systems / "groups.csv"
+    group_members = Path(group_members) if group_members else systems / "group_members.csv"
+    sv, gr, mb = check_inputs(survey, groups, group_members, munis, set(vendors.index))
+    return Dataset(
+        municipalities=munis,
+        survey=sv,
+        groups=gr,
+        members=mb,
+        vendors=vendors,
+        paths={"boundaries": data_dir / BOUNDARY_FILE, "survey": survey, "groups": groups,
+               "group_members": group_members, "municipalities": systems / "municipalities.csv"},
+    )

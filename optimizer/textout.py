@@ -1,0 +1,81 @@
+"""Plain-text tables (with East Asian width) and atomic file writing for the edges of the program."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import unicodedata
+from pathlib import Path
+
+
+def width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def table(rows: list[dict], columns: list[str] | None = None, headers: dict[str, str] | None = None) -> str:
+    """Render rows as an aligned text table (numbers right-aligned)."""
+    if not rows:
+        return "(none)"
+    columns = columns or list(rows[0])
+    headers = headers or {}
+    cells = [[_fmt(r.get(c)) for c in columns] for r in rows]
+    heads = [headers.get(c, c) for c in columns]
+    widths = [max(width(h), *(width(row[k]) for row in cells)) for k, h in enumerate(heads)]
+    numeric = [all(isinstance(r.get(c), (int, float)) or r.get(c) is None for r in rows) for c in columns]
+
+    def line(vals):
+        out = []
+        for v, w, num in zip(vals, widths, numeric):
+            pad = " " * (w - width(v))
+            out.append(pad + v if num else v + pad)
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(heads), line(["-" * w for w in widths])] + [line(r) for r in cells])
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) < 1000 else f"{v:,.0f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, (list, tuple)):
+        return ",".join(str(x) for x in v)
+    return str(v)
+
+
+def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -> None:
+    """Write a file so that readers see either the old or the complete new content."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode(encoding) if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def to_json(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=_default)
+
+
+def _default(o):
+    import numpy as np
+
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.bool_):
+        return bool(o)
+    if isinstance(o, (set, tuple)):
+        return list(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")

@@ -1,0 +1,98 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimizer import cost
+from optimizer.api import score
+from optimizer.config import ModelParameters, Scenario, scenario_from_dict
+from optimizer.context import Context
+from optimizer.data import load
+from optimizer.errors import InputError
+from optimizer.scoring import coalition_npv, score_group
+
+
+def test_coastal_group_requires_inland_partner(ctx):
+    paired = score_group(ctx, ["30341", "30361", "30362"])
+    alone = score_group(ctx, ["30361", "30362"])
+    assert paired.continuity.pairing_ok and not alone.continuity.pairing_ok
+    assert alone.continuity.score < paired.continuity.score
+    assert set(paired.continuity.coastal) == {"30361", "30362"} and paired.continuity.inland == ["30341"]
+
+
+def test_cost_curve_reproduces_the_published_band_figures(data):
+    m = ModelParameters()
+    p = data.municipalities["registry_population"].to_numpy(float)
+    c = cost.per_resident_cost(p, m)
+    assert c[p < 20_000].mean() == pytest.approx(11_724, rel=0.01)
+    assert c[(p >= 100_000) & (p < 200_000)].mean() == pytest.approx(3_096, rel=0.01)
+    assert (c * p).sum() == pytest.approx(4786e8, rel=0.01)
+    assert cost.per_resident_cost(500_000, m) > cost.per_resident_cost(200_000, m)  # U-shape: rising again
+
+
+def test_reduction_quantiles_are_ordered_and_grow_with_group_size():
+    m = ModelParameters()
+    small = cost.reduction_distribution(float(cost.reduction_location(2, 0.0, 0.0, m)), m)
+    large = cost.reduction_distribution(float(cost.reduction_location(10, 0.0, 0.0, m)), m)
+    assert small["p10"] < small["p50"] < small["p90"]
+    assert large["p50"] > small["p50"]
+    assert cost.bin_probabilities([0.3], m).sum() == pytest.approx(1.0)
+
+
+def test_shapley_shares_add_up_to_the_group_value(ctx):
+    s = score_group(ctx, ["30341", "30361", "30362", "30343", "30344"], shares=True)
+    assert sum(x["shapley_yen"] for x in s.shares) == pytest.approx(s.npv_yen, abs=len(s.shares))
+    assert s.in_core is not None
+
+
+def test_shapley_for_many_members_is_sampled_and_still_adds_up(ctx, data):
+    codes = data.group_members["G015"]  # 18 members
+    s = score_group(ctx, codes, shares=True)
+    assert s.in_core is None
+    assert sum(x["shapley_yen"] for x in s.shares) == pytest.approx(s.npv_yen, abs=len(codes))
+
+
+def test_member_with_nothing_to_gain_is_flagged(survey_copy):
+    df = survey_copy.df
+    df.loc[df.code == "30362", "next_renewal_fy"] = "2027"  # leaving its contract 8 years early
+    df.loc[df.code == "30362", "second_renewal_fy"] = ""
+    d = load(survey=survey_copy.save(), groups=survey_copy.groups)
+    s = score(d, ["30341", "30361", "30362"], go_live=2019)
+    flagged = {x["code"]: x["better_than_alone"] for x in s.shares}
+    assert flagged["30362"] is False and flagged["30341"] is True
+    assert any("30362" in w and "better off alone" in w for w in s.warnings)
+
+
+def test_expansion_is_valued_against_the_status_quo(ctx, data):
+    base = data.group_members["G041"]
+    joiner = "30201"
+    exp = score_group(ctx, base + [joiner], base_group="G041")
+    new = score_group(ctx, base + [joiner], vendor=exp.vendor, go_live=exp.go_live_fy)
+    assert exp.joining == [joiner]
+    assert exp.annual_savings_yen < new.annual_savings_yen  # existing members already save
+    assert exp.one_off_cost_yen < new.one_off_cost_yen  # only the joiner pays one-off costs
+
+
+def test_coalition_values_match_single_group_scoring(ctx):
+    codes = ["30341", "30361", "30362"]
+    s = score_group(ctx, codes)
+    from optimizer.scoring import _inputs
+    x = _inputs(ctx, ctx.positions(codes), np.ones(3, bool), s.go_live_fy, s.vendor)
+    assert coalition_npv(ctx, x, np.ones((1, 3), bool))[0] == pytest.approx(s.npv_yen)
+
+
+def test_scenario_rejects_unknown_keys_and_bad_types():
+    with pytest.raises(InputError, match="unknown key"):
+        scenario_from_dict({"renewal_windows": 2})
+    with pytest.raises(InputError, match="model.nope"):
+        scenario_from_dict({"model": {"nope": 1}})
+    with pytest.raises(InputError, match="whole number"):
+        scenario_from_dict({"max_size": "six"})
+    sc = scenario_from_dict({"vendor_mode": "migrate", "together": [["30341", "30361"]], "model": {"discount_rate": 0.03}})
+    assert sc.vendor_mode == "migrate" and sc.model.discount_rate == 0.03 and sc.together == [["30341", "30361"]]
+
+
+def test_later_go_live_extends_contracts_at_a_premium(ctx):
+    early = score_group(ctx, ["30341", "30361", "30362"], go_live=2019)
+    late = score_group(ctx, ["30341", "30361", "30362"], go_live=2024)
+    assert late.timing_cost_yen > early.timing_cost_yen
+    assert late.npv_yen < early.npv_yen
