@@ -37,14 +37,29 @@ class Context:
         self.lon = munis["lon"].to_numpy(dtype=float)
         self.status = sv["cloud_status"].fillna("unknown").to_numpy(dtype=object)
         self.willing = sv["willing"].fillna(False).to_numpy(dtype=bool)
-        self.vendor = sv["vendor"].fillna("").to_numpy(dtype=object)
-        self.renewal = sv["next_renewal_fy"].fillna(-1).to_numpy(dtype=int)
+        self.vendor = sv["vendor"].fillna("").to_numpy(dtype=object, copy=True)
+        self.renewal = sv["next_renewal_fy"].fillna(-1).to_numpy(dtype=int, copy=True)
+        # members of an existing group renew and run the package with their group
+        for gid, row in d.groups.iterrows():
+            for c in d.group_members.get(gid, []):
+                self.vendor[self.pos[c]] = row["vendor"]
+                self.renewal[self.pos[c]] = int(row["next_renewal_fy"])
+        vendor_ids = {v: k for k, v in enumerate(sorted(set(self.vendor)))}
+        self.vendor_code = np.array([vendor_ids[v] for v in self.vendor], dtype=np.int64)
+        self.vendor_names = sorted(vendor_ids, key=vendor_ids.get)
+        for v in d.vendors.index:  # every known package can be a target
+            if v not in vendor_ids:
+                vendor_ids[v] = len(self.vendor_names)
+                self.vendor_names.append(v)
+        self.vendor_ids = vendor_ids
+        layout = dict(zip(d.vendors.index, d.vendors["supports_standard_layout"]))
+        self.migration_factor = np.array([[cost.migration_factor(a, b, layout, m) for b in self.vendor_names]
+                                          for a in self.vendor_names])
         reported = sv["annual_it_cost_yen"].astype(float).to_numpy()
         self.fsi = munis["fiscal_strength_index"].fillna(0.5).to_numpy(dtype=float)
         self.model: ModelParameters = m
         self.baseline = cost.baseline_cost(self.registry_population, reported, self.status == "solo", m)
         self.subsidy_corr = cost.subsidy_correction(self.fsi, m)
-        self.layout = dict(zip(d.vendors.index, d.vendors["supports_standard_layout"]))
         self.group_of = d.group_of
         self.distance = haversine_km(self.lat[:, None], self.lon[:, None], self.lat[None, :], self.lon[None, :]).astype(
             np.float32)
@@ -74,6 +89,14 @@ class Context:
                 if i != j:
                     adj[i].add(int(j))
         return adj
+
+    @cached_property
+    def adjacency_matrix(self) -> np.ndarray:
+        """Boolean matrix form of :attr:`adjacency`."""
+        A = np.zeros((len(self.codes), len(self.codes)), dtype=bool)
+        for i, nb in enumerate(self.adjacency):
+            A[i, list(nb)] = True
+        return A
 
     def with_scenario(self, scenario: Scenario) -> "Context":
         """A context for another scenario (re-uses the loaded data and graph)."""

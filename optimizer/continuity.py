@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .context import Context
-from .rules import safe_partners
+from .rules import safe_partner_matrix
 
 
 @dataclass(frozen=True)
@@ -35,21 +35,35 @@ class Continuity:
                 "max_distance_km": self.max_distance_km, "components": self.components}
 
 
-def continuity(ctx: Context, idx: np.ndarray) -> Continuity:
+def continuity_batch(ctx: Context, M: np.ndarray) -> dict[str, np.ndarray]:
+    """Scores and components for each row of member positions ``M`` (-1 pads)."""
     m = ctx.model
+    valid = M >= 0
+    P = np.where(valid, M, 0)
+    coastal = ctx.coastal[P] & valid
+    partnered = safe_partner_matrix(ctx, M)
+    n_coastal = coastal.sum(axis=1)
+    paired = (partnered & coastal).sum(axis=1)
+    pairing = np.where(n_coastal == 0, 40.0, 40.0 * paired / np.maximum(n_coastal, 1))
+    D = ctx.distance[P[:, :, None], P[:, None, :]] * (valid[:, :, None] & valid[:, None, :])
+    dmax = D.max(axis=(1, 2)).astype(float)
+    all_coastal = n_coastal == valid.sum(axis=1)
+    spread = np.where(all_coastal, 0.0, 15.0) + 15.0 * np.minimum(1.0, dmax / m.spread_km)
+    reach = 30.0 * np.clip(2.0 - dmax / m.reach_km, 0.0, 1.0)
+    return {"score": pairing + spread + reach, "pairing": pairing, "spread": spread, "reachability": reach,
+            "pairing_ok": paired == n_coastal, "max_distance_km": dmax}
+
+
+def continuity(ctx: Context, idx: np.ndarray) -> Continuity:
+    """The continuity score of one member set, with its components."""
     idx = np.asarray(idx, dtype=np.int64)
+    c = {k: v[0] for k, v in continuity_batch(ctx, idx[None, :]).items()}
     coastal = ctx.coastal[idx]
-    partnered = safe_partners(ctx, idx)
-    n_coastal = int(coastal.sum())
-    pairing = 40.0 if n_coastal == 0 else 40.0 * float(partnered[coastal].mean())
-    dmax = float(ctx.distance[np.ix_(idx, idx)].max()) if len(idx) > 1 else 0.0
-    spread = (0.0 if coastal.all() else 15.0) + 15.0 * min(1.0, dmax / m.spread_km)
-    reach = 30.0 * float(np.clip(2.0 - dmax / m.reach_km, 0.0, 1.0))
     return Continuity(
-        score=round(pairing + spread + reach, 2),
-        pairing_ok=bool(partnered.all()),
+        score=round(float(c["score"]), 2),
+        pairing_ok=bool(c["pairing_ok"]),
         coastal=[ctx.codes[i] for i in idx[coastal]],
         inland=[ctx.codes[i] for i in idx[~coastal]],
-        max_distance_km=round(dmax, 2),
-        components={"pairing": round(pairing, 2), "spread": round(spread, 2), "reachability": round(reach, 2)},
+        max_distance_km=round(float(c["max_distance_km"]), 2),
+        components={k: round(float(c[k]), 2) for k in ("pairing", "spread", "reachability")},
     )

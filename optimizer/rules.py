@@ -1,163 +1,282 @@
-"""The business rules, each defined once as a named predicate over a set of municipalities.
+"""The business rules, each defined once as a named predicate over sets of municipalities.
 
-Every predicate takes the :class:`~optimizer.context.Context` and a numpy array of
-member positions and returns ``None`` when the rule holds, or a sentence saying why it
-does not (codes and values named). Candidate generation, the independent validator,
-matchmaking and the infeasibility explanations all call these functions; the CP-SAT
-model only chooses among sets that passed them.
+A rule's ``check(ctx, M, base)`` takes a matrix ``M`` of member positions, one set per
+row (``-1`` pads shorter rows), and returns a boolean array: the rule holds for that
+set. ``rule(ctx, idx, base)`` asks the same of one set and returns ``None`` or a
+sentence naming the members and values that break it. Candidate enumeration checks
+whole levels of sets at once, the validator, matchmaking and infeasibility
+explanations check single sets: all through these definitions.
+
+``base`` is ``None`` for a new group; for an expansion it is the existing group
+(:class:`Base`), whose members are the first ``base.size`` columns of every row.
 
 Rules
 -----
-* :func:`eligible`: cloud status ``none`` or ``solo``, ``willing``, not listed in
-  ``alone`` or ``locked``.
-* :func:`size_ok`: ``min_size <= |S| <= max_size``.
-* :func:`population_ok`: total census population ``<= max_population``.
-* :func:`renewal_ok`: next renewal years at most ``renewal_window_years`` apart.
-* :func:`vendor_ok`: in ``vendor_mode = "same"`` one vendor for all members.
-* :func:`distance_ok`: every pair within ``max_member_distance_km``.
-* :func:`connected`: the members induce a connected subgraph of the graph of land
-  neighbours, sea links, transit links and pairs closer than ``link_km``.
-* :func:`pairing_ok` (when ``require_inland_partner``): every coastal member has a safe
-  partner: an inland member within ``support_km``, or a member at least
-  ``hazard_separation_km`` away (not struck by the same tsunami; certificates can be
-  issued from the shared cloud). A group without coastal members passes.
+``size``
+    new: ``min_size <= |S| <= max_size``; expansion: 1 to ``max_joiners`` joiners and
+    at most the group's ``max_members`` in all.
+``population``
+    total census population at most ``max_population``.
+``renewal``
+    next renewal years at most ``renewal_window_years`` apart (members of an existing
+    group renew with their group).
+``vendor``
+    with ``vendor_mode = "same"``, one package for all (the group's for an expansion).
+``distance``
+    new: every pair within ``max_member_distance_km``; expansion: every joiner within
+    that distance of the other joiners and of at least one existing member.
+``connected``
+    the members induce a connected subgraph of the graph of land neighbours, sea
+    links, transit links and pairs closer than ``link_km`` (an existing group counts
+    as one node: joiners must link to one of its members or to each other).
+``pairing`` (when ``require_inland_partner``)
+    every coastal member (every coastal joiner, for an expansion) has a safe partner
+    in the group: an inland member within ``support_km``, or a member at least
+    ``hazard_separation_km`` away (a tsunami does not strike both; certificates can be
+    issued from the shared cloud). A group without coastal members passes.
+
+:func:`eligible` says who may take part at all: cloud status ``none`` or ``solo``,
+``willing``, not listed in the scenario's ``alone`` or ``locked``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from .context import Context
 
-Rule = "Callable[[Context, np.ndarray], str | None]"
+
+@dataclass(frozen=True)
+class Base:
+    """An existing group being expanded."""
+
+    group_id: str
+    idx: np.ndarray  # member positions
+    max_members: int
+
+    @property
+    def size(self) -> int:
+        return len(self.idx)
 
 
-def _names(ctx: Context, idx) -> str:
-    return ", ".join(f"{ctx.codes[i]} {ctx.data.name(ctx.codes[i])}" for i in idx)
+def base_of(ctx: Context, group_id: str) -> Base:
+    g = ctx.data.groups.loc[group_id]
+    return Base(group_id, ctx.positions(ctx.data.group_members[group_id]), int(g["max_members"]))
 
 
-def eligible(ctx: Context, i: int) -> str | None:
-    """Why municipality ``i`` may not take part in a new or expanded group (None if it may)."""
-    code, sc = ctx.codes[i], ctx.scenario
-    if not ctx.surveyed[i]:
-        return f"{code} is not in the survey"
-    if ctx.status[i] == "group":
-        return f"{code} is already a member of {ctx.group_of.get(code)}"
-    if not ctx.willing[i]:
-        return f"{code} is not willing to join (survey)"
-    if code in sc.alone:
-        return f"{code} must stay alone (scenario)"
-    if code in sc.locked:
-        return f"{code} is locked (scenario)"
-    return None
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    hereditary: bool  # once broken by a set, broken by every superset (used to prune enumeration)
+    check: Callable[..., np.ndarray]
+    explain: Callable[..., str]
+
+    def __call__(self, ctx: Context, idx, base: Base | None = None) -> str | None:
+        idx = np.asarray(idx, dtype=np.int64)
+        return None if bool(self.check(ctx, idx[None, :], base)[0]) else self.explain(ctx, idx, base)
 
 
-def size_ok(ctx: Context, idx: np.ndarray) -> str | None:
+def _label(ctx: Context, i) -> str:
+    return f"{ctx.codes[i]} {ctx.data.name(ctx.codes[i])}"
+
+
+def _masked(M: np.ndarray):
+    valid = M >= 0
+    return np.where(valid, M, 0), valid
+
+
+# --- size -------------------------------------------------------------------------------------------
+def _size_check(ctx, M, base=None):
+    n = (M >= 0).sum(axis=1)
     sc = ctx.scenario
-    if not sc.min_size <= len(idx) <= sc.max_size:
+    if base is None:
+        return (n >= sc.min_size) & (n <= sc.max_size)
+    joiners = n - base.size
+    return (joiners >= 1) & (joiners <= sc.max_joiners) & (n <= base.max_members)
+
+
+def _size_explain(ctx, idx, base=None):
+    sc = ctx.scenario
+    if base is None:
         return f"{len(idx)} members, outside the size bounds {sc.min_size}-{sc.max_size}"
-    return None
+    return (f"{len(idx) - base.size} joiners for {base.group_id} ({base.size} members): allowed 1-{sc.max_joiners} "
+            f"joiners and {base.max_members} members in all")
 
 
-def population_ok(ctx: Context, idx: np.ndarray) -> str | None:
-    total = int(ctx.population[idx].sum())
-    if total > ctx.scenario.max_population:
-        return f"total population {total:,} exceeds {ctx.scenario.max_population:,}"
-    return None
+# --- population ---------------------------------------------------------------------------------------
+def _population_check(ctx, M, base=None):
+    P, valid = _masked(M)
+    return (ctx.population[P] * valid).sum(axis=1) <= ctx.scenario.max_population
 
 
-def renewal_ok(ctx: Context, idx: np.ndarray) -> str | None:
+def _population_explain(ctx, idx, base=None):
+    return f"total population {int(ctx.population[idx].sum()):,} exceeds {ctx.scenario.max_population:,}"
+
+
+# --- renewal ------------------------------------------------------------------------------------------
+def _renewal_check(ctx, M, base=None):
+    P, valid = _masked(M)
+    r = ctx.renewal[P]
+    spread = np.where(valid, r, -10**6).max(axis=1) - np.where(valid, r, 10**6).min(axis=1)
+    return spread <= ctx.scenario.renewal_window_years
+
+
+def _renewal_explain(ctx, idx, base=None):
     r = ctx.renewal[idx]
-    w = ctx.scenario.renewal_window_years
-    if r.max() - r.min() > w:
-        lo, hi = idx[np.argmin(r)], idx[np.argmax(r)]
-        return (f"renewal years of {ctx.codes[lo]} ({r.min()}) and {ctx.codes[hi]} ({r.max()}) are "
-                f"{r.max() - r.min()} years apart, window {w}")
-    return None
+    lo, hi = idx[np.argmin(r)], idx[np.argmax(r)]
+    return (f"the renewal years of {_label(ctx, lo)} ({r.min()}) and {_label(ctx, hi)} ({r.max()}) are "
+            f"{r.max() - r.min()} years apart, window {ctx.scenario.renewal_window_years}")
 
 
-def vendor_ok(ctx: Context, idx: np.ndarray) -> str | None:
+# --- vendor -------------------------------------------------------------------------------------------
+def _vendor_check(ctx, M, base=None):
     if ctx.scenario.vendor_mode != "same":
-        return None
-    v = ctx.vendor[idx]
-    if len(set(v)) > 1:
-        return f"different vendors ({', '.join(sorted(set(v)))}) with vendor_mode 'same'"
-    return None
+        return np.ones(len(M), dtype=bool)
+    P, valid = _masked(M)
+    v = ctx.vendor_code[P]
+    first = v[np.arange(len(M)), np.argmax(valid, axis=1)]
+    return np.all((v == first[:, None]) | ~valid, axis=1)
 
 
-def distance_ok(ctx: Context, idx: np.ndarray) -> str | None:
-    d = ctx.distance[np.ix_(idx, idx)]
-    k = int(np.argmax(d))
-    dmax = float(d.flat[k])
-    if dmax > ctx.scenario.max_member_distance_km:
+def _vendor_explain(ctx, idx, base=None):
+    parts = ", ".join(f"{_label(ctx, i)}: {ctx.vendor[i]}" for i in idx)
+    return f"different vendors with vendor_mode 'same' ({parts})"
+
+
+# --- distance -----------------------------------------------------------------------------------------
+def _pair_distances(ctx, M):
+    P, valid = _masked(M)
+    D = ctx.distance[P[:, :, None], P[:, None, :]]
+    both = valid[:, :, None] & valid[:, None, :]
+    return D, both
+
+
+def _distance_check(ctx, M, base=None):
+    D, both = _pair_distances(ctx, M)
+    lim = ctx.scenario.max_member_distance_km
+    if base is None:
+        return np.all((D <= lim) | ~both, axis=(1, 2))
+    b = base.size
+    joiners = both[:, b:, b:]
+    ok_j = np.all((D[:, b:, b:] <= lim) | ~joiners, axis=(1, 2))
+    near_base = np.any(D[:, b:, :b] <= lim, axis=2) | ~(M[:, b:] >= 0)
+    return ok_j & near_base.all(axis=1)
+
+
+def _distance_explain(ctx, idx, base=None):
+    lim = ctx.scenario.max_member_distance_km
+    D = ctx.distance[np.ix_(idx, idx)]
+    if base is None:
+        k = int(np.argmax(D))
         a, b = idx[k // len(idx)], idx[k % len(idx)]
-        return (f"{ctx.codes[a]} and {ctx.codes[b]} are {dmax:.0f} km apart, "
-                f"max_member_distance_km {ctx.scenario.max_member_distance_km:g}")
-    return None
+        return f"{_label(ctx, a)} and {_label(ctx, b)} are {D.flat[k]:.0f} km apart, max_member_distance_km {lim:g}"
+    b = base.size
+    for j in range(b, len(idx)):
+        if D[j, :b].min() > lim:
+            return f"{_label(ctx, idx[j])} is {D[j, :b].min():.0f} km from the nearest member of {base.group_id} (max {lim:g})"
+    return f"joiners of {base.group_id} are more than {lim:g} km apart"
 
 
-def connected(ctx: Context, idx: np.ndarray) -> str | None:
-    members = set(int(i) for i in idx)
-    start = next(iter(members))
+# --- connected ----------------------------------------------------------------------------------------
+def _connected_check(ctx, M, base=None):
+    P, valid = _masked(M)
+    A = ctx.adjacency_matrix[P[:, :, None], P[:, None, :]] & valid[:, :, None] & valid[:, None, :]
+    K = M.shape[1]
+    if base is not None:  # the existing members count as one node: fully link them to each other
+        A[:, : base.size, : base.size] = True
+    reach = A | np.eye(K, dtype=bool)[None]
+    for _ in range(int(np.ceil(np.log2(max(K, 2))))):
+        reach = reach | np.einsum("mij,mjk->mik", reach.astype(np.uint8), reach.astype(np.uint8)).astype(bool)
+    first = np.argmax(valid, axis=1)
+    from_first = reach[np.arange(len(M)), first]
+    return np.all(from_first | ~valid, axis=1)
+
+
+def _connected_explain(ctx, idx, base=None):
+    members = [int(i) for i in idx]
+    start = members[0]
     seen, stack = {start}, [start]
-    adj = ctx.adjacency
+    if base is not None:
+        seen |= set(int(i) for i in base.idx)
+        stack = list(seen)
     while stack:
-        for j in adj[stack.pop()]:
+        for j in ctx.adjacency[stack.pop()]:
             if j in members and j not in seen:
                 seen.add(j)
                 stack.append(j)
-    if len(seen) != len(members):
-        return f"not connected: {_names(ctx, sorted(members - seen))} not linked to the others"
-    return None
+    apart = [i for i in members if i not in seen]
+    return "not connected: " + ", ".join(_label(ctx, i) for i in apart) + " not linked to the others"
 
 
-def safe_partners(ctx: Context, idx: np.ndarray) -> np.ndarray:
-    """For each member: True if it is inland, or coastal with a safe partner in the group."""
+# --- pairing ------------------------------------------------------------------------------------------
+def safe_partner_matrix(ctx, M) -> np.ndarray:
+    """Per member (rows x columns): True if inland, or coastal with a safe partner in its set."""
     m = ctx.model
-    d = ctx.distance[np.ix_(idx, idx)]
-    inland = ~ctx.coastal[idx]
-    near_inland = (d <= m.support_km) & inland[None, :]
-    far = d >= m.hazard_separation_km
-    np.fill_diagonal(near_inland, False)
-    np.fill_diagonal(far, False)
-    return inland | (near_inland | far).any(axis=1)
+    P, valid = _masked(M)
+    D, both = _pair_distances(ctx, M)
+    inland = ~ctx.coastal[P] & valid
+    not_self = ~np.eye(M.shape[1], dtype=bool)[None]
+    near_inland = (D <= m.support_km) & inland[:, None, :]
+    far = D >= m.hazard_separation_km
+    partner = np.any((near_inland | far) & both & not_self, axis=2)
+    return inland | partner | ~valid
 
 
-def pairing_ok(ctx: Context, idx: np.ndarray) -> str | None:
+def _pairing_check(ctx, M, base=None):
     if not ctx.scenario.require_inland_partner:
-        return None
-    ok = safe_partners(ctx, idx)
-    if not ok.all():
-        bad = idx[~ok]
-        return (f"coastal {_names(ctx, bad)} without a safe partner: no inland member within "
-                f"{ctx.model.support_km:g} km and none {ctx.model.hazard_separation_km:g} km or more away "
-                "(require_inland_partner)")
+        return np.ones(len(M), dtype=bool)
+    ok = safe_partner_matrix(ctx, M)
+    if base is not None:
+        ok = ok[:, base.size:]
+    return ok.all(axis=1)
+
+
+def _pairing_explain(ctx, idx, base=None):
+    ok = safe_partner_matrix(ctx, idx[None, :])[0]
+    if base is not None:
+        ok[: base.size] = True
+    bad = ", ".join(_label(ctx, i) for i in idx[~ok])
+    return (f"coastal {bad} without a safe partner: no inland member within {ctx.model.support_km:g} km and none "
+            f"{ctx.model.hazard_separation_km:g} km or more away (require_inland_partner)")
+
+
+SIZE = Rule("size", False, _size_check, _size_explain)
+POPULATION = Rule("population", True, _population_check, _population_explain)
+RENEWAL = Rule("renewal", True, _renewal_check, _renewal_explain)
+VENDOR = Rule("vendor", True, _vendor_check, _vendor_explain)
+DISTANCE = Rule("distance", True, _distance_check, _distance_explain)
+CONNECTED = Rule("connected", False, _connected_check, _connected_explain)
+PAIRING = Rule("pairing", False, _pairing_check, _pairing_explain)
+
+#: All group rules, in the order they are reported.
+GROUP_RULES = (SIZE, POPULATION, RENEWAL, VENDOR, DISTANCE, CONNECTED, PAIRING)
+HEREDITARY = tuple(r for r in GROUP_RULES if r.hereditary)
+
+
+def eligible(ctx: Context, i: int) -> str | None:
+    """Why municipality ``i`` may not join a new or expanded group (``None`` if it may)."""
+    code, sc = ctx.codes[i], ctx.scenario
+    if not ctx.surveyed[i]:
+        return f"{_label(ctx, i)} is not in the survey"
+    if ctx.status[i] == "group":
+        return f"{_label(ctx, i)} is already a member of {ctx.group_of.get(code)}"
+    if not ctx.willing[i]:
+        return f"{_label(ctx, i)} is not willing to join (survey)"
+    if code in sc.alone:
+        return f"{_label(ctx, i)} must stay alone (scenario)"
+    if code in sc.locked:
+        return f"{_label(ctx, i)} is locked (scenario)"
     return None
 
 
-#: Rules checked on every group, in the order reported.
-GROUP_RULES = {
-    "size": size_ok,
-    "population": population_ok,
-    "renewal": renewal_ok,
-    "vendor": vendor_ok,
-    "distance": distance_ok,
-    "connected": connected,
-    "pairing": pairing_ok,
-}
-
-#: Rules that, once broken by a set, stay broken for every superset (used to prune enumeration).
-HEREDITARY = ("population", "renewal", "vendor", "distance")
-
-
-def violations(ctx: Context, idx, rules=None, size: bool = True) -> dict[str, str]:
-    """All broken rules of a member set, by rule name."""
-    idx = np.asarray(idx, dtype=np.int64)
+def violations(ctx: Context, idx, base: Base | None = None, rules=GROUP_RULES) -> dict[str, str]:
+    """Every broken rule of one member set, by rule name (empty when all hold)."""
     out = {}
-    for name, rule in GROUP_RULES.items():
-        if (rules and name not in rules) or (name == "size" and not size):
-            continue
-        msg = rule(ctx, idx)
+    for rule in rules:
+        msg = rule(ctx, idx, base)
         if msg:
-            out[name] = msg
+            out[rule.name] = msg
     return out

@@ -1,24 +1,31 @@
-r"""Scoring a set of municipalities as a group: money, continuity, fair shares.
+r"""Scoring sets of municipalities as groups: money, continuity, objective value.
 
 The value of a new group *S* going live in year *t* with package *v* is its expected
-net present value at ``planning_fy``
+net present value at ``planning_fy`` (:math:`t_0`)
 
 .. math:: \mathrm{NPV}(S) = E[R(S)]\, B(S)\, A(t)
           - \big(C(S) - \mathrm{Sub}(S) + T(S)\big)\,(1+d)^{-(t - 1 - t_0)}
 
 with :math:`B` the members' baseline cost, :math:`A` the annuity of
-:mod:`optimizer.cost`, :math:`C` one-off costs, :math:`\mathrm{Sub}` the 特別交付税 support
-and :math:`T` contract extension / early-exit costs. Expanding an existing group *G* by
-joiners *J* is valued against the status quo: the joiners' savings plus the existing
-members' extra savings from the larger group,
+:mod:`optimizer.cost`, :math:`C` the one-off costs, :math:`\mathrm{Sub}` the 特別交付税
+support and :math:`T` the contract extension / early-exit costs. Expanding an existing
+group *G* by joiners *J* is valued against the status quo: the joiners' savings plus
+the existing members' extra savings from the larger group,
 :math:`E[R(G\cup J)]B(G\cup J) - E[R(G)]B(G)`, less the joiners' own costs.
 
-The solver's objective for one group is
-``weight_savings * NPV + weight_continuity * continuity_value_yen * score/100 * |S|``
-(for an expansion, the continuity term is the change over the existing group). When
-``go_live`` or ``vendor`` is not given, the best admissible ones are chosen: go-live in
-``[max(planning_fy + lead, min renewal), max(planning_fy + lead, max renewal)]``, the
-package among the members' current ones.
+The objective value of a group is
+
+.. math:: V = w_s\,\mathrm{NPV} + w_c\, c\,(\kappa(S)\,|S| - \kappa(G)\,|G|)/100
+
+with :math:`\kappa` the continuity score (0-100), :math:`c` = ``continuity_value_yen``
+and :math:`G = \emptyset` for a new group. Unless given, the go-live year is the best
+in :math:`[\max(t_0+\text{lead}, \min_i y_i), \max(t_0+\text{lead}, \max_i y_i)]` (renewal
+years :math:`y_i` of the members who move) and the package the best of the members'
+current ones (the group's, for an expansion); ties go to the earlier year and the
+package of the member with the lower code.
+
+All functions work on batches: a matrix of member positions, one set per row, ``-1``
+padding shorter rows; :func:`score_group` scores one set through the same code.
 """
 
 from __future__ import annotations
@@ -29,9 +36,9 @@ import numpy as np
 
 from . import cost
 from .context import Context
-from .continuity import Continuity, continuity
+from .continuity import Continuity, continuity, continuity_batch
 from .errors import InputError, Problem
-from .rules import safe_partners
+from .rules import Base, base_of
 
 
 @dataclass
@@ -83,104 +90,119 @@ class GroupScore:
         }
 
 
-@dataclass(frozen=True)
-class _Inputs:
-    """Member arrays for one group at a fixed go-live year and package."""
-
-    idx: np.ndarray
-    is_new: np.ndarray  # True for members that pay one-off and timing costs (all, or the joiners)
-    baseline: np.ndarray
-    reg_pop: np.ndarray
-    switch: np.ndarray
-    one_off: np.ndarray
-    corr: np.ndarray
-    timing: np.ndarray
-    annuity: float
-    cost_discount: float
-
-
-def go_live_options(ctx: Context, idx: np.ndarray) -> range:
-    """Admissible go-live years for a member set (see module docstring)."""
-    first = ctx.scenario.planning_fy + ctx.model.lead_years
-    r = ctx.renewal[idx]
-    return range(max(first, int(r.min())), max(first, int(r.max())) + 1)
-
-
-def _inputs(ctx: Context, idx: np.ndarray, is_new: np.ndarray, go_live: int, vendor: str) -> _Inputs:
-    m, sc = ctx.model, ctx.scenario
-    factors = np.array([cost.migration_factor(ctx.vendor[i], vendor, ctx.layout, m) for i in idx])
-    reg = ctx.registry_population[idx]
-    base = ctx.baseline[idx]
-    return _Inputs(
-        idx=idx,
-        is_new=is_new,
-        baseline=base,
-        reg_pop=reg,
-        switch=(ctx.vendor[idx] != vendor).astype(float),
-        one_off=np.where(is_new, cost.member_one_off(reg, factors, m), 0.0),
-        corr=ctx.subsidy_corr[idx],
-        timing=np.where(is_new, cost.timing_cost(base, ctx.renewal[idx], go_live, m), 0.0),
-        annuity=cost.annuity(go_live, sc.planning_fy, m),
-        cost_discount=cost.discount(go_live - 1, sc.planning_fy, m),
-    )
-
-
-def coalition_npv(ctx: Context, x: _Inputs, masks: np.ndarray) -> np.ndarray:
-    """Expected NPV of each coalition (rows of the boolean ``masks``) formed as a new group.
-
-    Sub-coalitions keep the group's go-live year and package. Coalitions of fewer
-    than two members are worth 0 (nothing is shared).
-    """
-    m = ctx.model
-    masks = np.atleast_2d(masks)
-    mf = masks.astype(float)
-    n = mf.sum(axis=1)
-    p = np.maximum(x.reg_pop, 100.0)[None, :]
-    with np.errstate(invalid="ignore", divide="ignore", all="ignore"):
-        pmax = np.where(masks, p, 1.0).max(axis=1)
-        pmin = np.where(masks, p, np.inf).min(axis=1)
+def _reduction_location(ctx: Context, P: np.ndarray, valid: np.ndarray, switch: np.ndarray) -> np.ndarray:
+    n = valid.sum(axis=1)
+    p = np.maximum(ctx.registry_population[P], 100.0)
+    pmax = np.where(valid, p, 1.0).max(axis=1)
+    pmin = np.where(valid, p, np.inf).min(axis=1)
+    with np.errstate(divide="ignore"):
         gap = np.where(n >= 2, np.log10(pmax / pmin), 0.0)
-        switch_share = (mf @ x.switch) / np.maximum(n, 1)
-        rate = cost.expected_reduction(cost.reduction_location(n, gap, switch_share, m), m)
-        savings = rate * (mf @ x.baseline) * x.annuity
-        pop = mf @ x.reg_pop
-        group_corr = (mf @ (x.corr * x.reg_pop)) / np.maximum(pop, 1.0)
-        group_fixed = np.where(n >= 2, m.planning_group_yen, 0.0)
-        one_off = mf @ x.one_off + group_fixed
-        subsidy = m.subsidy_rate * (mf @ (x.one_off * x.corr) + group_fixed * group_corr)
-        npv = savings - (one_off - subsidy + mf @ x.timing) * x.cost_discount
-    return np.where(n >= 2, npv, 0.0)
+    share = (switch & valid).sum(axis=1) / np.maximum(n, 1)
+    return cost.reduction_location(n, gap, share, ctx.model)
 
 
-def _money(ctx: Context, x: _Inputs, base_idx: np.ndarray | None) -> dict:
-    """Money figures of one group (new, or expansion when ``base_idx`` is given)."""
-    m = ctx.model
-    n = len(x.idx)
-    p = np.maximum(x.reg_pop, 100.0)
-    loc = float(cost.reduction_location(n, np.log10(p.max() / p.min()), x.switch.mean(), m))
-    dist = cost.reduction_distribution(loc, m)
-    baseline = float(x.baseline.sum())
-    annual = dist["mean"] * baseline
-    fixed = 0.0 if base_idx is not None else m.planning_group_yen
-    if base_idx is not None:
-        bp = np.maximum(ctx.registry_population[base_idx], 100.0)
-        old_loc = float(cost.reduction_location(len(base_idx), np.log10(bp.max() / bp.min()), 0.0, m))
-        annual -= float(cost.expected_reduction(old_loc, m)) * float(ctx.baseline[base_idx].sum())
-    one_off = float(x.one_off.sum()) + fixed
-    corr = float((x.corr * x.reg_pop).sum() / max(x.reg_pop.sum(), 1.0))
-    subsidy = m.subsidy_rate * (float((x.one_off * x.corr).sum()) + fixed * corr)
-    timing = float(x.timing.sum())
-    npv = annual * x.annuity - (one_off - subsidy + timing) * x.cost_discount
-    return {"baseline": baseline, "dist": dist, "annual": annual, "one_off": one_off, "subsidy": subsidy,
-            "timing": timing, "npv": npv}
+def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarray, base: Base | None = None) -> dict:
+    """Money figures of each row at a given package (vendor code) and go-live year.
+
+    For a new group a row of fewer than two members is worth nothing (NPV 0).
+    """
+    m, sc = ctx.model, ctx.scenario
+    valid = M >= 0
+    P = np.where(valid, M, 0)
+    n = valid.sum(axis=1)
+    cols = np.arange(M.shape[1])[None, :]
+    moving = valid & (cols >= (base.size if base else 0))
+    switch = ctx.vendor_code[P] != vendor[:, None]
+    loc = _reduction_location(ctx, P, valid, switch)
+    rate = cost.expected_reduction(loc, m)
+    baseline_i = ctx.baseline[P] * valid
+    baseline = baseline_i.sum(axis=1)
+    annual = rate * baseline
+    if base is not None:
+        b = base.idx[None, :]
+        old = _reduction_location(ctx, b, np.ones_like(b, dtype=bool), np.zeros_like(b, dtype=bool))
+        annual = annual - float(cost.expected_reduction(old, m)[0]) * float(ctx.baseline[base.idx].sum())
+    reg = ctx.registry_population[P]
+    factor = ctx.migration_factor[ctx.vendor_code[P], vendor[:, None]]
+    one_off_i = np.where(moving, cost.member_one_off(reg, factor, m), 0.0)
+    corr = ctx.subsidy_corr[P]
+    fixed = np.where((n >= 2) & (base is None), m.planning_group_yen, 0.0)
+    group_corr = (corr * reg * valid).sum(axis=1) / np.maximum((reg * valid).sum(axis=1), 1.0)
+    one_off = one_off_i.sum(axis=1) + fixed
+    subsidy = m.subsidy_rate * ((one_off_i * corr).sum(axis=1) + fixed * group_corr)
+    gap = year[:, None] - ctx.renewal[P]
+    timing_i = np.where(moving, np.where(gap >= 0, m.extension_premium * gap, -m.early_exit_cost * gap) * baseline_i, 0.0)
+    timing = timing_i.sum(axis=1)
+    t = (year - sc.planning_fy).astype(float)
+    annuity = sum((1 + m.discount_rate) ** -(t + k) for k in range(m.horizon_years))
+    disc = (1 + m.discount_rate) ** -(t - 1)
+    npv = annual * annuity - (one_off - subsidy + timing) * disc
+    if base is None:
+        npv = np.where(n >= 2, npv, 0.0)
+    return {"loc": loc, "baseline": baseline, "annual": annual, "one_off": one_off, "subsidy": subsidy,
+            "timing": timing, "npv": npv, "one_off_i": one_off_i, "baseline_i": baseline_i, "rate": rate}
 
 
-def _value(ctx: Context, npv: float, cont: Continuity, n: int, base_cont: tuple[float, int] | None) -> float:
+def _options(ctx: Context, M: np.ndarray, base: Base | None, go_live, vendor):
+    """Package options (list of vendor-code arrays) and go-live year options (list of (years, ok))."""
+    valid = M >= 0
+    P = np.where(valid, M, 0)
+    rows = np.arange(len(M))
+    if vendor is not None:
+        vendors = [np.full(len(M), ctx.vendor_ids[vendor])]
+    elif base is not None:
+        vendors = [np.full(len(M), ctx.vendor_code[base.idx[0]])]
+    elif ctx.scenario.vendor_mode == "same":
+        vendors = [ctx.vendor_code[P[rows, np.argmax(valid, axis=1)]]]
+    else:
+        vendors = [np.where(valid[:, j], ctx.vendor_code[P[:, j]], -1) for j in range(M.shape[1])]
+    if go_live is not None:
+        return vendors, [(np.full(len(M), int(go_live)), np.ones(len(M), dtype=bool))]
+    moving = valid & (np.arange(M.shape[1])[None, :] >= (base.size if base else 0))
+    r = ctx.renewal[P]
+    first = ctx.scenario.planning_fy + ctx.model.lead_years
+    lo = np.maximum(first, np.where(moving, r, 10**6).min(axis=1))
+    hi = np.maximum(first, np.where(moving, r, -10**6).max(axis=1))
+    span = int((hi - lo).max()) if len(M) else 0
+    return vendors, [(lo + o, lo + o <= hi) for o in range(span + 1)]
+
+
+def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=None, vendor=None) -> dict:
+    """Best objective value of each row over packages and go-live years, with its figures.
+
+    Returns a dict of arrays: ``value``, ``npv``, ``go_live``, ``vendor`` (code) and the
+    money and continuity figures of the chosen option.
+    """
+    M = np.asarray(M, dtype=np.int64)
     sc = ctx.scenario
-    c = cont.score * n
-    if base_cont:
-        c -= base_cont[0] * base_cont[1]
-    return sc.weight_savings * npv + sc.weight_continuity * sc.continuity_value_yen * c / 100.0
+    cont = continuity_batch(ctx, M)
+    n = (M >= 0).sum(axis=1)
+    cterm = cont["score"] * n
+    if base is not None:
+        bc = continuity_batch(ctx, base.idx[None, :])["score"][0]
+        cterm = cterm - bc * base.size
+    cvalue = sc.weight_continuity * sc.continuity_value_yen * cterm / 100.0
+    vendors, years = _options(ctx, M, base, go_live, vendor)
+    best = None
+    for v in vendors:
+        usable_v = v >= 0
+        vv = np.where(usable_v, v, 0)
+        for y, ok in years:
+            money = money_batch(ctx, M, vv, y, base)
+            value = sc.weight_savings * money["npv"] + cvalue
+            value = np.where(ok & usable_v, value, -np.inf)
+            if best is None:
+                best = {**money, "value": value, "go_live": y.copy(), "vendor": vv.copy()}
+                continue
+            better = value > best["value"] + 1e-6
+            for k in money:
+                best[k] = np.where(better[:, None] if money[k].ndim == 2 else better, money[k], best[k])
+            best["value"] = np.where(better, value, best["value"])
+            best["go_live"] = np.where(better, y, best["go_live"])
+            best["vendor"] = np.where(better, vv, best["vendor"])
+    best["continuity"] = cont["score"]
+    best["pairing_ok"] = cont["pairing_ok"]
+    return best
 
 
 def score_group(
@@ -203,54 +225,52 @@ def score_group(
     shares : compute per-member shares (Shapley, core check).
     """
     codes = sorted(dict.fromkeys(codes))
-    if len(codes) < 1:
+    if not codes:
         raise InputError(Problem("members", None, None, "no members given"))
-    idx = ctx.positions(codes)
-    base_idx = None
-    base_cont = None
+    if vendor is not None and vendor not in ctx.vendor_ids:
+        raise InputError(Problem("vendor", None, None, f"unknown vendor '{vendor}'"))
+    base = None
     if base_group is not None:
         if base_group not in ctx.data.group_members:
             raise InputError(Problem("groups", None, "group_id", f"unknown group '{base_group}'"))
-        existing = ctx.data.group_members[base_group]
-        base_idx = ctx.positions(existing)
-        vendor = str(ctx.data.groups.at[base_group, "vendor"])
-        bc = continuity(ctx, base_idx)
-        base_cont = (bc.score, len(base_idx))
-    is_new = np.array([base_group is None or c not in set(ctx.data.group_members[base_group]) for c in codes])
-    years = [go_live] if go_live is not None else list(go_live_options(ctx, idx[is_new] if base_group else idx))
-    vendors = [vendor] if vendor else sorted(set(ctx.vendor[idx]) - {""}) or [""]
-    cont = continuity(ctx, idx)
-    best = None
-    for v in vendors:
-        for y in years:
-            x = _inputs(ctx, idx, is_new, y, v)
-            money = _money(ctx, x, base_idx)
-            val = _value(ctx, money["npv"], cont, len(idx), base_cont)
-            if best is None or val > best[0] + 1e-6:
-                best = (val, v, y, x, money)
-    val, v, y, x, money = best
+        base = base_of(ctx, base_group)
+        existing = set(ctx.data.group_members[base_group])
+        joining = [c for c in codes if c not in existing]
+        codes = sorted(existing) + joining
+    idx = ctx.positions(codes)
+    best = batch_scores(ctx, idx[None, :], base, go_live, vendor)
+    one = {k: (v[0] if np.ndim(v) else v) for k, v in best.items()}
     gs = GroupScore(
-        members=codes,
-        joining=[c for c, new in zip(codes, is_new) if new] if base_group else [],
+        members=sorted(codes),
+        joining=codes[base.size:] if base else [],
         base_group_id=base_group,
-        go_live_fy=int(y),
-        vendor=v,
-        baseline_cost_yen=money["baseline"],
-        reduction_rate=money["dist"],
-        annual_savings_yen=money["annual"],
-        one_off_cost_yen=money["one_off"],
-        subsidy_yen=money["subsidy"],
-        timing_cost_yen=money["timing"],
-        npv_yen=money["npv"],
-        continuity=cont,
-        value=val,
+        go_live_fy=int(one["go_live"]),
+        vendor=ctx.vendor_names[int(one["vendor"])],
+        baseline_cost_yen=float(one["baseline"]),
+        reduction_rate=cost.reduction_distribution(float(one["loc"]), ctx.model),
+        annual_savings_yen=float(one["annual"]),
+        one_off_cost_yen=float(one["one_off"]),
+        subsidy_yen=float(one["subsidy"]),
+        timing_cost_yen=float(one["timing"]),
+        npv_yen=float(one["npv"]),
+        continuity=continuity(ctx, idx),
+        value=float(one["value"]),
     )
-    if not cont.pairing_ok and cont.coastal:
-        gs.warnings.append("coastal members without a safe (inland or distant) partner: " + ", ".join(
-            c for c, ok in zip(codes, safe_partners(ctx, idx)) if not ok))
+    if gs.continuity.coastal and not gs.continuity.pairing_ok:
+        gs.warnings.append("coastal members without a safe (inland or distant) partner")
     if shares and len(codes) >= 2:
-        from .sharing import allocate  # local: sharing imports this module
+        from .sharing import allocate  # sharing builds on this module
 
-        allocate(ctx, gs, x)
+        allocate(ctx, gs, idx, int(one["vendor"]), int(one["go_live"]), best)
     return gs
 
+
+def coalition_npv(ctx: Context, idx: np.ndarray, vendor: int, go_live: int, masks: np.ndarray) -> np.ndarray:
+    """Expected NPV of each coalition (rows of boolean ``masks`` over ``idx``) formed as a new group.
+
+    Sub-coalitions keep the group's go-live year and package; fewer than two members are worth 0.
+    """
+    masks = np.atleast_2d(masks)
+    M = np.where(masks, np.asarray(idx)[None, :], -1)
+    k = len(M)
+    return money_batch(ctx, M, np.full(k, vendor), np.full(k, go_live))["npv"]

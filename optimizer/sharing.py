@@ -48,48 +48,55 @@ def shapley_exact(values: np.ndarray, n: int) -> np.ndarray:
     return phi
 
 
-def shapley_sampled(ctx, x, n: int, seed: int) -> np.ndarray:
+def shapley_sampled(value, n: int, seed: int) -> np.ndarray:
+    """Shapley values estimated from random orders; ``value(masks)`` gives coalition values."""
     rng = np.random.default_rng(seed)
     perms = np.array([rng.permutation(n) for _ in range(PERMUTATIONS)])
     masks = np.zeros((PERMUTATIONS, n + 1, n), dtype=bool)
     for k in range(1, n + 1):
         masks[:, k, :] = masks[:, k - 1, :]
         masks[np.arange(PERMUTATIONS), k, perms[:, k - 1]] = True
-    v = coalition_npv(ctx, x, masks.reshape(-1, n)).reshape(PERMUTATIONS, n + 1)
-    marg = np.diff(v, axis=1)
+    v = value(masks.reshape(-1, n)).reshape(PERMUTATIONS, n + 1)
     phi = np.zeros(n)
-    np.add.at(phi, perms.ravel(), marg.ravel())
+    np.add.at(phi, perms.ravel(), np.diff(v, axis=1).ravel())
     phi /= PERMUTATIONS
-    # rescale the sampling error so the shares add up to v(N) exactly
-    total = coalition_npv(ctx, x, np.ones((1, n), dtype=bool))[0]
-    return phi + (total - phi.sum()) / n
+    total = value(np.ones((1, n), dtype=bool))[0]
+    return phi + (total - phi.sum()) / n  # spread the sampling error so the shares add up to v(N)
 
 
-def allocate(ctx, gs: GroupScore, x) -> None:
+def allocate(ctx, gs: GroupScore, idx: np.ndarray, vendor: int, go_live: int, best: dict) -> None:
     """Fill ``gs.shares`` and ``gs.in_core`` (and warnings) for a scored group."""
     m = ctx.model
-    n = len(gs.members)
+    n = len(idx)
+
+    def value(masks):
+        return coalition_npv(ctx, idx, vendor, go_live, masks)
+
     if n <= EXACT_MAX:
         masks = _all_masks(n)
-        values = coalition_npv(ctx, x, masks)
+        values = value(masks)
         phi = shapley_exact(values, n)
         alloc = masks.astype(float) @ phi
-        gs.in_core = bool(np.all(alloc >= values - 1e-6 * max(1.0, abs(values).max())))
+        gs.in_core = bool(np.all(alloc >= values - 1e-6 * max(1.0, float(np.abs(values).max()))))
     else:
-        phi = shapley_sampled(ctx, x, n, ctx.scenario.seed)
+        phi = shapley_sampled(value, n, ctx.scenario.seed)
         gs.in_core = None
+    order = [ctx.codes[i] for i in idx]
+    one_off = best["one_off_i"][0]
+    baseline = best["baseline_i"][0]
+    rate = float(best["rate"][0])
+    reg = ctx.registry_population[idx]
     fixed = 0.0 if gs.base_group_id else m.planning_group_yen
-    pop_share = x.reg_pop / x.reg_pop.sum()
-    rate = gs.reduction_rate["mean"]
     shares = []
-    for k, code in enumerate(gs.members):
+    for k in np.argsort(order):
+        code = order[k]
         shares.append({
             "code": code,
             "name": ctx.data.name(code),
-            "own_one_off_yen": round(float(x.one_off[k])),
-            "cost_share_yen": round(float(x.one_off[k] + fixed * pop_share[k])),
-            "cost_share_equal_yen": round(float(x.one_off[k] + fixed / n)),
-            "savings_yen": round(float(rate * x.baseline[k])),
+            "own_one_off_yen": round(float(one_off[k])),
+            "cost_share_yen": round(float(one_off[k] + fixed * reg[k] / reg.sum())),
+            "cost_share_equal_yen": round(float(one_off[k] + fixed / n)),
+            "savings_yen": round(float(rate * baseline[k])),
             "shapley_yen": round(float(phi[k])),
             "better_than_alone": bool(phi[k] > 0),
         })

@@ -53,13 +53,13 @@ def test_shapley_for_many_members_is_sampled_and_still_adds_up(ctx, data):
 
 def test_member_with_nothing_to_gain_is_flagged(survey_copy):
     df = survey_copy.df
-    df.loc[df.code == "30362", "next_renewal_fy"] = "2027"  # leaving its contract 8 years early
-    df.loc[df.code == "30362", "second_renewal_fy"] = ""
+    df.loc[df.code == "30206", "next_renewal_fy"] = "2027"  # would leave its contract 8 years early
+    df.loc[df.code == "30206", "second_renewal_fy"] = ""
     d = load(survey=survey_copy.save(), groups=survey_copy.groups)
-    s = score(d, ["30341", "30361", "30362"], go_live=2019)
+    s = score(d, ["30202", "30206", "30209"], go_live=2019)
     flagged = {x["code"]: x["better_than_alone"] for x in s.shares}
-    assert flagged["30362"] is False and flagged["30341"] is True
-    assert any("30362" in w and "better off alone" in w for w in s.warnings)
+    assert flagged["30206"] is False and flagged["30202"] is True
+    assert any("30206" in w and "better off alone" in w for w in s.warnings)
 
 
 def test_expansion_is_valued_against_the_status_quo(ctx, data):
@@ -75,9 +75,8 @@ def test_expansion_is_valued_against_the_status_quo(ctx, data):
 def test_coalition_values_match_single_group_scoring(ctx):
     codes = ["30341", "30361", "30362"]
     s = score_group(ctx, codes)
-    from optimizer.scoring import _inputs
-    x = _inputs(ctx, ctx.positions(codes), np.ones(3, bool), s.go_live_fy, s.vendor)
-    assert coalition_npv(ctx, x, np.ones((1, 3), bool))[0] == pytest.approx(s.npv_yen)
+    v = coalition_npv(ctx, ctx.positions(codes), ctx.vendor_ids[s.vendor], s.go_live_fy, np.ones((1, 3), bool))
+    assert v[0] == pytest.approx(s.npv_yen)
 
 
 def test_scenario_rejects_unknown_keys_and_bad_types():
