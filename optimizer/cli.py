@@ -201,5 +201,93 @@ def score(members, group_id, go_live, scenario, survey, groups, group_members, a
         click.echo(f"warning: {w}")
 
 
+def _plan_table(data, plan) -> str:
+    rows = []
+    for k, g in enumerate(plan.groups, start=1):
+        rows.append({
+            "id": f"P{k:02d}", "kind": g.kind, "base": g.base_group_id or "",
+            "members": " ".join(f"{data.name(c)}{'*' if c in g.joining else ''}" for c in g.members),
+            "go-live": str(g.go_live_fy), "vendor": g.vendor, "p50": f"{g.reduction_rate['p50']:.0%}",
+            "savings/yr": round(g.annual_savings_yen), "NPV": round(g.npv_yen), "continuity": g.continuity.score,
+        })
+    return table(rows)
+
+
+def _status_line(plan) -> str:
+    gap = "n/a" if plan.gap != plan.gap else f"{plan.gap:.2%}"
+    return (f"status {plan.status}; objective {plan.objective:,.0f}; bound {plan.best_bound:,.0f}; gap {gap}; "
+            f"{plan.stats.get('eligible', 0)} eligible, {plan.stats.get('candidates', 0)} candidates; "
+            f"solved in {plan.solve_seconds:.2f} s")
+
+
+@main.command()
+@click.option("--pref", "prefs", multiple=True, help="Prefecture code (01-47); several are solved as one instance.")
+@click.option("--all", "all_prefs", is_flag=True, help="Every prefecture, each on its own, in parallel.")
+@click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML (see optimizer/config.py).")
+@click.option("--time-limit", type=float, help="Solver limit per instance (deterministic seconds).")
+@click.option("--seed", type=int, help="Solver seed.")
+@click.option("--alternatives", type=click.IntRange(1, 20), default=1, show_default=True,
+              help="Return up to K distinct plans, best first.")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Processes for --all.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write proposals.json/.csv/.geojson here.")
+@_data_options
+@_json_option
+@_handle_errors
+def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, workers, out_dir, survey, groups,
+            group_members, as_json):
+    """Propose new groups and expansions of existing ones (CP-SAT, validated)."""
+    from .api import context, scenario_of
+    from .outputs import plan_payload, write_outputs
+    from .plan import propose as run, propose_all, totals
+
+    if bool(prefs) == all_prefs:
+        raise InputError("give --pref (one or more) or --all")
+    d = _load(survey, groups, group_members)
+    sc = scenario_of(scenario)
+    changes = {k: v for k, v in (("time_limit_s", time_limit), ("seed", seed)) if v is not None}
+    sc = sc.replace(**changes) if changes else sc
+    ctx = context(d, sc)
+    if all_prefs:
+        with click.progressbar(length=47, label="prefectures", file=sys.stderr) as bar:
+            plans = propose_all(ctx, workers=workers, progress=lambda p: bar.update(1))
+        payload = {"prefectures": {p: plan_payload(d, [pl]) for p, pl in plans.items()}, "totals": totals(plans)}
+        if out_dir:
+            written = write_outputs(d, list(plans.values()), out_dir, {"proposals.json": to_json(payload)})
+        if as_json:
+            click.echo(to_json(payload))
+        else:
+            click.echo(table([{"pref": p, "status": pl.status, "groups": len(pl.groups),
+                               "eligible": pl.stats.get("eligible"), "candidates": pl.stats.get("candidates"),
+                               "NPV": round(sum(g.npv_yen for g in pl.groups)), "seconds": round(pl.solve_seconds, 2)}
+                              for p, pl in plans.items()]))
+            t = payload["totals"]
+            click.echo(f"{t['groups']} groups ({t['new_groups']} new, {t['expansions']} expansions), "
+                       f"{t['municipalities_moving']} municipalities moving, NPV {t['npv_yen']:,} yen; "
+                       f"{t['optimal']}/47 proven optimal")
+        if out_dir:
+            click.echo(f"wrote {', '.join(str(w) for w in written)}", err=as_json)
+        return
+    plist = _prefs(prefs)
+    plans = run(ctx, plist, alternatives=alternatives)
+    payload = plan_payload(d, plans)
+    if plans[0].status == "INFEASIBLE":
+        raise InfeasibleError(plans[0].infeasibility, payload)
+    written = write_outputs(d, plans, out_dir) if out_dir else []
+    if as_json:
+        click.echo(to_json(payload))
+    else:
+        for k, plan in enumerate(plans, start=1):
+            if len(plans) > 1:
+                click.echo(f"\n=== plan {k} (value lost vs best: {plans[0].objective - plan.objective:,.0f} yen)")
+            click.echo(_plan_table(d, plan))
+            click.echo(_status_line(plan))
+        click.echo(f"alone (eligible, no group proposed): {', '.join(d.name(c) for c in plans[0].alone) or '-'}")
+        click.echo("* = joining an existing group")
+        if d.synthetic_rows:
+            click.echo("NOTE: vendors and renewal years in the shipped survey are SYNTHETIC; use --survey for real data.")
+    if written:
+        click.echo(f"wrote {', '.join(str(w) for w in written)}", err=as_json)
+
+
 if __name__ == "__main__":
     main()

@@ -102,7 +102,7 @@ class Scenario:
 
     planning_fy: int = 2018  # first year of the national survey window FY2018-FY2027
     min_size: int = 2
-    max_size: int = 6  # real groups: 5-9 most common; 6 keeps every prefecture provably optimal in seconds
+    max_size: int = 8  # real groups: 5-9 members most common (総務省 2016); larger groups grow by expansion
     max_population: int = 1_300_000  # largest real group 1.25 million (岐阜県市町村行政情報センター)
     renewal_window_years: int = 2  # members' next renewals at most 2 years apart
     link_km: float = 0.0  # extra connectivity: pairs closer than this count as linked (0 = land+sea only)

@@ -56,6 +56,9 @@ def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode(encoding) if isinstance(data, str) else data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -1,0 +1,169 @@
+r"""Enumerating the feasible candidate groups of an instance, with their exact scores.
+
+Candidates are grown level by level. Level :math:`k+1` holds every set
+:math:`S \cup \{w\}` with :math:`S` on level *k* and *w* an eligible neighbour of *S*,
+so every set is connected by construction; sets breaking a *hereditary* rule
+(population, renewal window, vendor, distance: once broken, broken for every
+superset) are dropped as soon as they appear, which is what keeps the enumeration
+small. Sets of admissible size that also pass the other rules (pairing) become
+candidates. Expansions of an existing open group *G* grow the same way from *G* (its
+members count as one node), with the expansion forms of the rules.
+
+Every candidate is scored with :func:`optimizer.scoring.batch_scores` (the same code
+as ``score``). A candidate is dropped when
+
+* its value is not positive (staying alone is at least as good), or
+* one of its sub-groups with one member less is itself a candidate with at least the
+  same value (*dominance*: in a set-packing optimum the sub-group can replace it,
+  freeing a member) -- unless it holds a member of a ``together`` set, whose
+  sub-groups may not be interchangeable.
+
+Both reductions keep at least one optimal plan of the set-packing model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .context import Context
+from .rules import HEREDITARY, PAIRING, Base, base_of, eligible
+from .scoring import batch_scores
+
+CHUNK = 50_000
+
+
+@dataclass
+class Candidate:
+    members: tuple[int, ...]  # positions; for an expansion, the joiners only
+    base_group: str | None
+    value: float
+    npv: float
+    go_live: int
+    vendor: int
+
+
+@dataclass
+class CandidateSet:
+    eligible: list[int]
+    candidates: list[Candidate]
+    groups: list[str]  # existing groups that accept joiners in this instance
+    enumerated: int = 0  # sets that passed every rule, before value and dominance pruning
+    ineligible: dict[int, str] = field(default_factory=dict)
+    base_members: dict[str, frozenset] = field(default_factory=dict)
+
+    @property
+    def eligible_set(self) -> set[int]:
+        return set(self.eligible)
+
+
+def _check(ctx: Context, rows: np.ndarray, base: Base | None, rules) -> np.ndarray:
+    ok = np.ones(len(rows), dtype=bool)
+    for rule in rules:
+        sel = np.nonzero(ok)[0]
+        if len(sel) == 0:
+            break
+        ok[sel] = rule.check(ctx, rows[sel], base)
+    return ok
+
+
+def _grow(ctx: Context, level: np.ndarray, elig: np.ndarray, A: np.ndarray, base: Base | None) -> np.ndarray:
+    """All connected one-member extensions of each row (local indices into ``elig``), deduplicated, pruned."""
+    out = []
+    for s in range(0, len(level), CHUNK):
+        chunk = level[s:s + CHUNK]
+        nb = A[chunk].any(axis=1) if chunk.shape[1] else np.zeros((len(chunk), len(elig)), bool)
+        if base is not None:
+            nb |= ctx.adjacency_matrix[np.ix_(base.idx, elig)].any(axis=0)[None, :]
+        nb[np.arange(len(chunk))[:, None], chunk] = False
+        rows, w = np.nonzero(nb)
+        new = np.sort(np.hstack([chunk[rows], w[:, None]]), axis=1)
+        out.append(new)
+    new = np.unique(np.vstack(out), axis=0) if out else np.zeros((0, level.shape[1] + 1), dtype=np.int64)
+    full = _with_base(elig[new], base)
+    return new[_check(ctx, full, base, HEREDITARY)]
+
+
+def _with_base(rows: np.ndarray, base: Base | None) -> np.ndarray:
+    if base is None:
+        return rows
+    return np.hstack([np.broadcast_to(base.idx, (len(rows), base.size)), rows])
+
+
+def open_groups(ctx: Context, positions: set[int]) -> list[str]:
+    """Existing groups with a member in ``positions`` that accept joiners under the scenario."""
+    sc = ctx.scenario
+    out = []
+    for gid, codes in sorted(ctx.data.group_members.items()):
+        if not any(ctx.pos[c] in positions for c in codes):
+            continue
+        if not bool(ctx.data.groups.at[gid, "open_to_new_members"]) or gid in sc.locked:
+            continue
+        if sc.open_groups == "none" or (isinstance(sc.open_groups, list) and gid not in sc.open_groups):
+            continue
+        out.append(gid)
+    return out
+
+
+def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True) -> CandidateSet:
+    """All scored candidate groups (new and expansions) over the municipalities ``codes``."""
+    sc = ctx.scenario
+    positions = set(ctx.positions(codes).tolist())
+    ineligible = {i: why for i in sorted(positions) if (why := eligible(ctx, i))}
+    elig = np.array(sorted(positions - set(ineligible)), dtype=np.int64)
+    A = ctx.adjacency_matrix[np.ix_(elig, elig)]
+    together = {ctx.pos[c] for t in sc.together for c in t if c in ctx.pos}
+    cands: list[Candidate] = []
+    enumerated = 0
+
+    def add(level: np.ndarray, base: Base | None, k: int, previous: dict):
+        nonlocal enumerated
+        full = _with_base(elig[level], base)
+        ok = _check(ctx, full, base, (PAIRING,))
+        size_ok = (k >= sc.min_size) if base is None else True
+        values: dict[tuple, float] = {}
+        if not size_ok or not ok.any():
+            return values
+        sel = np.nonzero(ok)[0]
+        enumerated += len(sel)
+        for s in range(0, len(sel), CHUNK):
+            part = sel[s:s + CHUNK]
+            best = batch_scores(ctx, full[part], base)
+            for r, row in enumerate(level[part]):
+                key = tuple(int(x) for x in elig[row])
+                v = float(best["value"][r])
+                values[key] = v
+                touches_together = not together.isdisjoint(key)
+                if prune and not touches_together:
+                    if v <= 0:
+                        continue
+                    if any(previous.get(key[:j] + key[j + 1:], -np.inf) >= v for j in range(len(key))):
+                        continue
+                cands.append(Candidate(key, base.group_id if base else None, v, float(best["npv"][r]),
+                                       int(best["go_live"][r]), int(best["vendor"][r])))
+        return values
+
+    # new groups
+    level = np.arange(len(elig), dtype=np.int64)[:, None]
+    previous: dict = {}
+    for k in range(2, sc.max_size + 1):
+        level = _grow(ctx, level, elig, A, None)
+        if len(level) == 0:
+            break
+        previous = add(level, None, k, previous)
+
+    # expansions of open existing groups
+    groups = open_groups(ctx, positions)
+    for gid in groups:
+        base = base_of(ctx, gid)
+        level = np.zeros((1, 0), dtype=np.int64)
+        previous = {}
+        for k in range(1, min(sc.max_joiners, base.max_members - base.size) + 1):
+            level = _grow(ctx, level, elig, A, base)
+            if len(level) == 0:
+                break
+            previous = add(level, base, k, previous)
+    bases = {g: frozenset(ctx.positions(ctx.data.group_members[g]).tolist()) for g in groups}
+    return CandidateSet(eligible=elig.tolist(), candidates=cands, groups=groups, enumerated=enumerated,
+                        ineligible=ineligible, base_members=bases)

@@ -1,0 +1,101 @@
+"""Files written by ``propose --out DIR``: JSON, an Excel-friendly CSV and GeoJSON for QGIS.
+
+Everything is rendered in memory first and each file is then replaced atomically, so
+an error leaves no half-written output.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .data import SOURCES, SYNTHETIC_NOTE, Dataset
+from .plan import Plan
+from .textout import to_json, write_atomic
+
+CSV_HEADERS = {
+    "plan": "案", "group": "グループ案", "kind": "種別", "base_group_id": "既存グループID", "code": "団体コード",
+    "name": "団体名", "prefecture": "都道府県", "joining": "新規参加", "population": "人口(2020国勢調査速報)",
+    "vendor_now": "現行ベンダ", "next_renewal_fy": "次期更新年度", "coastal": "沿岸",
+    "go_live_fy": "稼働年度", "vendor": "採用ベンダ", "reduction_p50": "削減率(中央値)",
+    "annual_savings_yen": "グループ年間削減額(円・期待値)", "npv_yen": "グループNPV(円)",
+    "continuity_score": "業務継続スコア", "pairing_ok": "沿岸・内陸ペア", "synthetic": "合成データを含む",
+}
+KIND_JA = {"new": "新規", "expand": "既存拡大", "alone": "単独"}
+
+
+def plan_rows(data: Dataset, plans: list[Plan]) -> list[dict]:
+    m, s = data.municipalities, data.survey
+    rows = []
+    for p_no, plan in enumerate(plans, start=1):
+        for k, g in enumerate(plan.groups, start=1):
+            for c in g.members:
+                rows.append({
+                    "plan": p_no, "group": f"P{k:02d}", "kind": KIND_JA[g.kind], "base_group_id": g.base_group_id or "",
+                    "code": c, "name": m.at[c, "name"], "prefecture": m.at[c, "prefecture"],
+                    "joining": "○" if (g.kind == "new" or c in g.joining) else "",
+                    "population": int(m.at[c, "population"]),
+                    "vendor_now": s.at[c, "vendor"] if c in s.index else "",
+                    "next_renewal_fy": s.at[c, "next_renewal_fy"] if c in s.index else "",
+                    "coastal": "○" if m.at[c, "coastal"] else "", "go_live_fy": g.go_live_fy, "vendor": g.vendor,
+                    "reduction_p50": round(g.reduction_rate["p50"], 4), "annual_savings_yen": round(g.annual_savings_yen),
+                    "npv_yen": round(g.npv_yen), "continuity_score": g.continuity.score,
+                    "pairing_ok": "○" if g.continuity.pairing_ok else "×", "synthetic": "○" if plan.synthetic else "",
+                })
+    return rows
+
+
+def proposals_csv(data: Dataset, plans: list[Plan]) -> bytes:
+    """UTF-8 with BOM (Excel opens it with Japanese intact), Japanese headers."""
+    df = pd.DataFrame(plan_rows(data, plans), columns=list(CSV_HEADERS)).rename(columns=CSV_HEADERS)
+    buf = io.StringIO()
+    df.to_csv(buf, index=False)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def proposals_geojson(data: Dataset, plans: list[Plan]) -> str:
+    """Member polygons (EPSG:4326) with their group's attributes; plan 1 only."""
+    rows = pd.DataFrame(plan_rows(data, plans[:1]))
+    if rows.empty:
+        return json.dumps({"type": "FeatureCollection", "features": []})
+    b = data.boundaries.loc[rows["code"]].to_crs("EPSG:4326").reset_index()
+    gdf = b.merge(rows, on="code")
+    gdf["geometry"] = gdf.geometry.simplify(0.0005)
+    return gdf.to_json(drop_id=True, ensure_ascii=False)
+
+
+def plan_payload(data: Dataset, plans: list[Plan]) -> dict:
+    names = data.municipalities["name"].to_dict()
+    if len(plans) == 1:
+        out = plans[0].as_dict(names)
+    else:
+        best = plans[0].objective
+        alts = []
+        for p in plans:
+            d = p.as_dict(names)
+            d["value_lost"] = round(best - p.objective)
+            alts.append(d)
+        out = {"alternatives": alts}
+    out["sources"] = SOURCES
+    if any(p.synthetic for p in plans):
+        out["synthetic_note"] = SYNTHETIC_NOTE
+    return out
+
+
+def write_outputs(data: Dataset, plans: list[Plan], out_dir: str | Path, extra: dict[str, bytes | str] | None = None) -> list[Path]:
+    """Render every output in memory, then write each file atomically; returns the paths written."""
+    out_dir = Path(out_dir)
+    files: dict[str, bytes | str] = {
+        "proposals.json": to_json(plan_payload(data, plans)),
+        "proposals.csv": proposals_csv(data, plans),
+        "proposals.geojson": proposals_geojson(data, plans),
+    }
+    files.update(extra or {})
+    written = []
+    for name, content in files.items():
+        write_atomic(out_dir / name, content)
+        written.append(out_dir / name)
+    return written

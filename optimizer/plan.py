@@ -1,0 +1,290 @@
+"""Proposing plans: candidates -> CP-SAT -> exact scores -> independent validation.
+
+:func:`propose` is what ``lgcloud propose`` runs. A :class:`Plan` holds the solver's
+status, objective, bound and gap as CP-SAT reported them, the proposed groups (each a
+:class:`~optimizer.scoring.GroupScore`), the municipalities left alone and, when the
+scenario is infeasible, the conflicting requirements in words.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .candidates import enumerate_candidates
+from .config import Scenario
+from .context import Context
+from .errors import InputError, Problem
+from .rules import HEREDITARY, base_of, eligible, violations
+from .scoring import GroupScore, score_group
+from .solver import Requirements, Solution, solve
+from .validator import validate_plan
+
+
+@dataclass
+class Plan:
+    status: str
+    objective: float
+    best_bound: float
+    gap: float
+    solve_seconds: float
+    scenario: Scenario
+    prefectures: list[str]
+    groups: list[GroupScore] = field(default_factory=list)
+    alone: list[str] = field(default_factory=list)
+    infeasibility: list[str] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+    synthetic: bool = False
+
+    def as_dict(self, names: dict[str, str] | None = None) -> dict:
+        names = names or {}
+        groups = []
+        for k, g in enumerate(self.groups, start=1):
+            groups.append({
+                "id": f"P{k:02d}",
+                "kind": g.kind,
+                "base_group_id": g.base_group_id,
+                "members": g.members,
+                "member_names": [names.get(c, c) for c in g.members],
+                "joining": g.joining,
+                "go_live_fy": g.go_live_fy,
+                "vendor": g.vendor,
+                "reduction_rate": {k2: round(v, 4) for k2, v in g.reduction_rate.items()},
+                "baseline_cost_yen": round(g.baseline_cost_yen),
+                "annual_savings_yen": round(g.annual_savings_yen),
+                "one_off_cost_yen": round(g.one_off_cost_yen),
+                "subsidy_yen": round(g.subsidy_yen),
+                "npv_yen": round(g.npv_yen),
+                "value": round(g.value),
+                "continuity_score": g.continuity.score,
+                "pairing_ok": g.continuity.pairing_ok,
+            })
+        return {
+            "status": self.status,
+            "objective": round(self.objective),
+            "best_bound": None if np.isnan(self.best_bound) else round(self.best_bound),
+            "gap": None if np.isnan(self.gap) else round(self.gap, 6),
+            "solve_seconds": round(self.solve_seconds, 3),
+            "prefectures": self.prefectures,
+            "scenario": self.scenario.effective(),
+            "groups": groups,
+            "alone": self.alone,
+            "infeasibility": self.infeasibility,
+            "stats": self.stats,
+            "synthetic_data": self.synthetic,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (group, member)."""
+        rows = []
+        for k, g in enumerate(self.groups, start=1):
+            for c in g.members:
+                rows.append({"group": f"P{k:02d}", "kind": g.kind, "base_group_id": g.base_group_id, "code": c,
+                             "joining": c in g.joining or g.kind == "new", "go_live_fy": g.go_live_fy,
+                             "vendor": g.vendor, "npv_yen": g.npv_yen, "continuity_score": g.continuity.score})
+        return pd.DataFrame(rows)
+
+
+def scope_codes(ctx: Context, prefectures: list[str]) -> list[str]:
+    m = ctx.data.municipalities
+    unknown = [p for p in prefectures if p not in set(m["prefecture_code"])]
+    if unknown:
+        raise InputError([Problem("--pref", None, None, f"unknown prefecture code '{p}'") for p in unknown])
+    return sorted(m.index[m["prefecture_code"].isin(prefectures)])
+
+
+def check_scenario_lists(ctx: Context, scope: list[str]) -> None:
+    """Unknown codes and contradictory lists are input errors (exit 2), reported all at once."""
+    sc = ctx.scenario
+    problems = []
+    groups = set(ctx.data.group_members)
+    for key in ("together", "apart"):
+        for s in getattr(sc, key):
+            for c in s:
+                if c not in ctx.pos:
+                    problems.append(Problem("scenario", None, key, f"unknown municipality code '{c}'"))
+                elif c not in scope:
+                    problems.append(Problem("scenario", None, key, f"{c} {ctx.data.name(c)} is outside the selected prefectures"))
+    for key in ("alone", "locked"):
+        for c in getattr(sc, key):
+            if c not in ctx.pos and not (key == "locked" and c in groups):
+                problems.append(Problem("scenario", None, key, f"unknown municipality code or group '{c}'"))
+    if isinstance(sc.open_groups, list):
+        problems += [Problem("scenario", None, "open_groups", f"unknown group '{g}'") for g in sc.open_groups
+                     if g not in groups]
+    together_codes = {c for t in sc.together for c in t}
+    for c in sorted(together_codes & (set(sc.alone) | set(sc.locked))):
+        problems.append(Problem("scenario", None, "together",
+                                f"{c} must be together with others but is also listed as alone/locked"))
+    for q in sc.apart:
+        for t in sc.together:
+            both = set(q) & set(t)
+            if len(both) >= 2:
+                problems.append(Problem("scenario", None, "apart",
+                                        f"{sorted(both)} must be apart but are also required together"))
+    if problems:
+        raise InputError(problems)
+
+
+def _explain_together(ctx: Context, T: list[str]) -> list[str]:
+    """Why no admissible group holds all of ``T``, in words."""
+    sc = ctx.scenario
+    head = " and ".join(T) + " must be together, but "
+    reasons = [why for c in T if ctx.group_of.get(c) is None and (why := eligible(ctx, ctx.pos[c]))]
+    groups = sorted({ctx.group_of[c] for c in T if c in ctx.group_of})
+    if len(groups) > 1:
+        reasons.append(f"they belong to different existing groups ({', '.join(groups)})")
+    base = base_of(ctx, groups[0]) if len(groups) == 1 else None
+    if base is not None:
+        gid = base.group_id
+        if sc.open_groups == "none" or (isinstance(sc.open_groups, list) and gid not in sc.open_groups) \
+                or not bool(ctx.data.groups.at[gid, "open_to_new_members"]) or gid in sc.locked:
+            reasons.append(f"existing group {gid} does not accept joiners")
+        joiners = [c for c in T if c not in ctx.group_of]
+        idx = np.concatenate([base.idx, ctx.positions(joiners)])
+        if len(joiners) > sc.max_joiners:
+            reasons.append(f"{len(joiners)} joiners exceed max_joiners {sc.max_joiners}")
+    else:
+        idx = ctx.positions(T)
+        if len(T) > sc.max_size:
+            reasons.append(f"{len(T)} members exceed max_size {sc.max_size}")
+    if not reasons:
+        reasons += list(violations(ctx, idx, base, HEREDITARY).values())
+    if not reasons:
+        rest = violations(ctx, idx, base)
+        rest.pop("size", None)
+        detail = "; ".join(rest.values())
+        reasons.append(f"no connected group of at most {sc.max_size if base is None else 'max_joiners'} members "
+                       f"containing them passes every rule" + (f" ({detail})" if detail else ""))
+    return [head + r for r in reasons]
+
+
+def explain(ctx: Context, core: list[str]) -> list[str]:
+    sc = ctx.scenario
+    out = []
+    together = [sc.together[int(k.split(":")[1])] for k in core if k.startswith("together:")]
+    apart = [sc.apart[int(k.split(":")[1])] for k in core if k.startswith("apart:")]
+    for T in together:
+        out += _explain_together(ctx, list(T))
+    if len(together) > 1 or apart:
+        if not out or len(out) < len(together):
+            names = "; ".join(" + ".join(t) for t in together) + ("; apart " + "; ".join(" / ".join(q) for q in apart)
+                                                                   if apart else "")
+            out.append(f"these requirements cannot hold at once: {names}")
+    return out or ["the requirements conflict (CP-SAT found no plan)"]
+
+
+def _plan_from(ctx: Context, cs, sol: Solution, scope, prefectures, stats) -> Plan:
+    groups = []
+    for k in sol.chosen:
+        c = cs.candidates[k]
+        base = c.base_group
+        codes = [ctx.codes[i] for i in c.members]
+        if base:
+            codes = ctx.data.group_members[base] + codes
+        groups.append(score_group(ctx, codes, go_live=c.go_live, vendor=ctx.vendor_names[c.vendor], base_group=base))
+    groups.sort(key=lambda g: (-g.value, g.members))
+    moved = {c for g in groups for c in (g.joining if g.base_group_id else g.members)}
+    alone = sorted(ctx.codes[i] for i in cs.eligible if ctx.codes[i] not in moved)
+    return Plan(status=sol.status, objective=sum(g.value for g in groups) if groups else 0.0,
+                best_bound=sol.best_bound, gap=sol.gap, solve_seconds=sol.solve_seconds, scenario=ctx.scenario,
+                prefectures=prefectures, groups=groups, alone=alone, stats=stats,
+                synthetic=bool(ctx.data.synthetic_rows))
+
+
+def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validate: bool = True) -> list[Plan]:
+    """Best plan (and up to ``alternatives - 1`` next-best distinct plans) for some prefectures.
+
+    Several prefectures are solved as one instance: groups may cross their borders.
+    Every returned plan has passed :func:`~optimizer.validator.validate_plan`.
+    """
+    sc = ctx.scenario
+    scope = scope_codes(ctx, prefectures)
+    check_scenario_lists(ctx, scope)
+    t0 = time.perf_counter()
+    cs = enumerate_candidates(ctx, scope)
+    t_enum = time.perf_counter() - t0
+    req = Requirements(together=[[ctx.pos[c] for c in t] for t in sc.together],
+                       apart=[[ctx.pos[c] for c in q] for q in sc.apart])
+    stats = {"municipalities": len(scope), "eligible": len(cs.eligible), "open_groups": len(cs.groups),
+             "feasible_sets": cs.enumerated, "candidates": len(cs.candidates),
+             "enumeration_seconds": round(t_enum, 3)}
+    plans: list[Plan] = []
+    forbid: list[list[int]] = []
+    for _ in range(max(1, alternatives)):
+        sol = solve(cs, req, seed=sc.seed, time_limit=sc.time_limit_s, forbid=forbid)
+        if sol.status == "INFEASIBLE":
+            if plans:
+                break  # no further distinct plan
+            p = Plan("INFEASIBLE", 0.0, float("nan"), float("nan"), sol.solve_seconds, sc, prefectures,
+                     infeasibility=explain(ctx, sol.core), stats=stats, synthetic=bool(ctx.data.synthetic_rows))
+            return [p]
+        if sol.status not in ("OPTIMAL", "FEASIBLE"):
+            plans.append(Plan(sol.status, 0.0, sol.best_bound, sol.gap, sol.solve_seconds, sc, prefectures,
+                              stats=stats, synthetic=bool(ctx.data.synthetic_rows)))
+            break
+        plan = _plan_from(ctx, cs, sol, scope, prefectures, dict(stats))
+        if validate:
+            validate_plan(ctx, plan, scope)
+        plans.append(plan)
+        forbid.append(sol.chosen)
+        if not sol.chosen:
+            break
+    return plans
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(paths: dict, scenario: Scenario) -> None:
+    from .data import load
+
+    d = load(survey=paths["survey"], groups=paths["groups"], group_members=paths["group_members"])
+    _WORKER["ctx"] = Context(d, scenario)
+
+
+def _solve_one(pref: str) -> tuple[str, Plan]:
+    return pref, propose(_WORKER["ctx"], [pref])[0]
+
+
+def propose_all(ctx: Context, workers: int = 2, progress=None) -> dict[str, Plan]:
+    """Every prefecture solved on its own, in ``workers`` parallel processes.
+
+    ``progress(pref)`` is called as each prefecture finishes.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    prefs = sorted(ctx.data.municipalities["prefecture_code"].unique())
+    paths = {k: str(v) for k, v in ctx.data.paths.items()}
+    out: dict[str, Plan] = {}
+    if workers <= 1:
+        for p in prefs:
+            out[p] = propose(ctx, [p])[0]
+            progress and progress(p)
+        return out
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(paths, ctx.scenario)) as ex:
+        for pref, plan in ex.map(_solve_one, prefs):
+            out[pref] = plan
+            progress and progress(pref)
+    return dict(sorted(out.items()))
+
+
+def totals(plans: dict[str, Plan]) -> dict:
+    ps = list(plans.values())
+    return {
+        "prefectures": len(ps),
+        "optimal": sum(p.status == "OPTIMAL" for p in ps),
+        "statuses": {s: sum(p.status == s for p in ps) for s in sorted({p.status for p in ps})},
+        "groups": sum(len(p.groups) for p in ps),
+        "new_groups": sum(g.kind == "new" for p in ps for g in p.groups),
+        "expansions": sum(g.kind == "expand" for p in ps for g in p.groups),
+        "municipalities_moving": sum(len(g.joining if g.base_group_id else g.members) for p in ps for g in p.groups),
+        "objective": round(sum(p.objective for p in ps)),
+        "npv_yen": round(sum(g.npv_yen for p in ps for g in p.groups)),
+        "annual_savings_yen": round(sum(g.annual_savings_yen for p in ps for g in p.groups)),
+        "max_gap": max((p.gap for p in ps if p.gap == p.gap), default=0.0),
+        "solve_seconds": round(sum(p.solve_seconds for p in ps), 3),
+    }
