@@ -206,7 +206,8 @@ def _plan_table(data, plan) -> str:
     for k, g in enumerate(plan.groups, start=1):
         rows.append({
             "id": f"P{k:02d}", "kind": g.kind, "base": g.base_group_id or "",
-            "members": " ".join(f"{data.name(c)}{'*' if c in g.joining else ''}" for c in g.members),
+            "members": (f"{g.base_group_id}({len(g.members) - len(g.joining)}) + " if g.base_group_id else "")
+            + " ".join(data.name(c) for c in (g.joining if g.base_group_id else g.members)),
             "go-live": str(g.go_live_fy), "vendor": g.vendor, "p50": f"{g.reduction_rate['p50']:.0%}",
             "savings/yr": round(g.annual_savings_yen), "NPV": round(g.npv_yen), "continuity": g.continuity.score,
         })
@@ -282,7 +283,6 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, workers,
             click.echo(_plan_table(d, plan))
             click.echo(_status_line(plan))
         click.echo(f"alone (eligible, no group proposed): {', '.join(d.name(c) for c in plans[0].alone) or '-'}")
-        click.echo("* = joining an existing group")
         if d.synthetic_rows:
             click.echo("NOTE: vendors and renewal years in the shipped survey are SYNTHETIC; use --survey for real data.")
     if written:

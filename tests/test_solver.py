@@ -1,0 +1,225 @@
+import copy
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from optimizer.candidates import enumerate_candidates
+from optimizer.config import Scenario
+from optimizer.context import Context
+from optimizer.errors import InputError, ValidationFailure
+from optimizer.plan import propose, scope_codes
+from optimizer.rules import eligible, violations
+from optimizer.scoring import score_group
+from optimizer.solver import Requirements, solve
+from optimizer.validator import check_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wakayama(ctx):
+    return propose(ctx, ["30"])[0]
+
+
+def test_wakayama_plan_is_optimal_and_every_group_passes_independent_checks(ctx, data, wakayama):
+    assert wakayama.status == "OPTIMAL" and wakayama.gap == 0 and wakayama.groups
+    g = data.graph
+    sc = ctx.scenario
+    for grp in wakayama.groups:
+        movers = grp.joining if grp.base_group_id else grp.members
+        rows = data.survey.loc[movers]
+        assert rows.cloud_status.isin(["none", "solo"]).all() and rows.willing.all()
+        renew = [int(data.groups.at[grp.base_group_id, "next_renewal_fy"])] if grp.base_group_id else []
+        renew += rows.next_renewal_fy.astype(int).tolist()
+        assert max(renew) - min(renew) <= sc.renewal_window_years
+        assert sc.min_size <= len(grp.members) <= sc.max_size or grp.base_group_id
+        sub = g.subgraph(grp.members)
+        assert nx.is_connected(sub) or grp.base_group_id
+        coastal = [c for c in grp.members if data.municipalities.at[c, "coastal"]]
+        assert not coastal or any(not data.municipalities.at[c, "coastal"] for c in grp.members)
+
+
+def test_plan_scores_equal_the_score_of_the_same_members(ctx, wakayama):
+    for grp in wakayama.groups:
+        fresh = score_group(ctx, grp.members, go_live=grp.go_live_fy, vendor=grp.vendor, base_group=grp.base_group_id)
+        assert fresh.npv_yen == pytest.approx(grp.npv_yen)
+        assert fresh.continuity.score == grp.continuity.score
+
+
+def _brute_force_groups(ctx, scope):
+    elig = [ctx.pos[c] for c in scope if eligible(ctx, ctx.pos[c]) is None]
+    found = set()
+    for k in range(ctx.scenario.min_size, ctx.scenario.max_size + 1):
+        for combo in itertools.combinations(sorted(elig), k):
+            if not violations(ctx, np.array(combo)):
+                found.add(combo)
+    return found
+
+
+@pytest.mark.parametrize("pref,mode", [("37", "migrate"), ("05", "migrate"), ("34", "same")])
+def test_enumeration_finds_exactly_the_groups_the_rules_allow(data, pref, mode):
+    ctx = Context(data, Scenario(vendor_mode=mode))
+    scope = scope_codes(ctx, [pref])
+    cs = enumerate_candidates(ctx, scope, prune=False)
+    new = {c.members for c in cs.candidates if c.base_group is None}
+    assert new == _brute_force_groups(ctx, scope)
+
+
+def test_cp_sat_optimum_equals_brute_force_packing(data):
+    ctx = Context(data, Scenario(vendor_mode="migrate"))
+    cs = enumerate_candidates(ctx, scope_codes(ctx, ["37"]))
+    sol = solve(cs, Requirements([], []))
+    assert sol.status == "OPTIMAL"
+    cands = cs.candidates
+    best = 0.0
+
+    def search(k, used, groups, value):
+        nonlocal best
+        best = max(best, value)
+        for j in range(k, len(cands)):
+            c = cands[j]
+            keys = set(c.members) | ({("G", c.base_group)} if c.base_group else set())
+            if used.isdisjoint(keys):
+                search(j + 1, used | keys, groups, value + c.value)
+
+    search(0, frozenset(), [], 0.0)
+    assert sol.objective == pytest.approx(best)
+
+
+def test_same_seed_gives_the_same_plan(data):
+    ctx = Context(data, Scenario(vendor_mode="migrate", seed=3))
+    a = propose(ctx, ["20"])[0]
+    b = propose(Context(data, Scenario(vendor_mode="migrate", seed=3)), ["20"])[0]
+    assert [g.members for g in a.groups] == [g.members for g in b.groups]
+    assert a.objective == b.objective
+
+
+def test_validator_rejects_deliberately_broken_plans(data):
+    ctx = Context(data, Scenario(vendor_mode="migrate"))
+    plan = propose(ctx, ["37"])[0]
+    scope = scope_codes(ctx, ["37"])
+    assert check_plan(ctx, plan, scope) == []
+    g0 = plan.groups[0]
+    assert g0.kind == "new"
+
+    broken = copy.deepcopy(plan)
+    broken.groups[0].npv_yen += 1_000_000
+    assert any("npv_yen" in p for p in check_plan(ctx, broken, scope))
+
+    broken = copy.deepcopy(plan)
+    broken.groups[0].members = sorted(g0.members + ["37201"])  # 高松市: not willing (survey)
+    assert any("not willing" in p for p in check_plan(ctx, broken, scope))
+
+    broken = copy.deepcopy(plan)
+    broken.groups[0].members = sorted(g0.members + ["30202"])  # outside the instance
+    assert any("outside the instance" in p for p in check_plan(ctx, broken, scope))
+
+    broken = copy.deepcopy(plan)
+    broken.groups.append(copy.deepcopy(g0))
+    problems = check_plan(ctx, broken, scope)
+    assert any("also in" in p for p in problems) and any("objective" in p for p in problems)
+
+    broken = copy.deepcopy(plan)
+    broken.groups[0].members = ["37322", "37404"]  # renewal 2018 vs 2022
+    assert any("rule 'renewal'" in p for p in check_plan(ctx, broken, scope))
+
+    broken = copy.deepcopy(plan)
+    broken.alone = broken.alone[1:]
+    assert any("'alone' list" in p for p in check_plan(ctx, broken, scope))
+
+    with pytest.raises(ValidationFailure):
+        from optimizer.validator import validate_plan
+        validate_plan(ctx, broken, scope)
+
+
+def test_validator_rejects_a_disconnected_group(data):
+    ctx = Context(data, Scenario(vendor_mode="migrate", renewal_window_years=10, max_member_distance_km=500,
+                                 require_inland_partner=False))
+    plan = propose(ctx, ["01"])[0]
+    broken = copy.deepcopy(plan)
+    far = [c for c in plan.alone if c not in data.graph.neighbors(plan.groups[0].members[0])][:1]
+    broken.groups[0].members = sorted(plan.groups[0].members + far)
+    broken.alone = [c for c in plan.alone if c not in far]
+    problems = check_plan(ctx, broken, scope_codes(ctx, ["01"]))
+    assert any("rule 'connected'" in p or "rule 'size'" in p for p in problems)
+
+
+def test_together_with_renewal_outside_the_window_is_infeasible_and_named(data):
+    ctx = Context(data, Scenario(together=[["30341", "30206"]]))
+    plan = propose(ctx, ["30"])[0]
+    assert plan.status == "INFEASIBLE"
+    assert any("30341" in r and "30206" in r and "3 years apart, window 2" in r for r in plan.infeasibility)
+
+
+def test_feasible_together_is_respected(data):
+    ctx = Context(data, Scenario(vendor_mode="migrate", together=[["30202", "30209"]]))
+    plan = propose(ctx, ["30"])[0]
+    assert plan.status == "OPTIMAL"
+    assert any({"30202", "30209"} <= set(g.members) for g in plan.groups)
+
+
+def test_apart_is_respected(data):
+    free = propose(Context(data, Scenario()), ["30"])[0]
+    a, b = free.groups[0].members[:2]
+    plan = propose(Context(data, Scenario(apart=[[a, b]])), ["30"])[0]
+    assert not any({a, b} <= set(g.members) for g in plan.groups)
+    assert plan.objective <= free.objective
+
+
+def test_contradictory_lists_are_input_errors(data):
+    ctx = Context(data, Scenario(together=[["30202", "30209"]], apart=[["30202", "30209"]]))
+    with pytest.raises(InputError, match="must be apart but are also required together"):
+        propose(ctx, ["30"])
+
+
+def test_alternatives_are_distinct_and_ordered(data):
+    plans = propose(Context(data, Scenario()), ["30"], alternatives=3)
+    assert len(plans) == 3
+    keys = [tuple(sorted(tuple(g.members) for g in p.groups)) for p in plans]
+    assert len(set(keys)) == 3
+    assert plans[0].objective >= plans[1].objective >= plans[2].objective
+
+
+def test_several_prefectures_are_one_instance(data):
+    ctx = Context(data, Scenario(vendor_mode="migrate"))
+    plan = propose(ctx, ["29", "30"])[0]
+    assert plan.status == "OPTIMAL" and plan.prefectures == ["29", "30"]
+    single = sum(propose(ctx, [p])[0].objective for p in ("29", "30"))
+    assert plan.objective >= single - 1  # a joint instance can only do at least as well
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_cli_propose_writes_outputs(tmp_path):
+    p = _cli("propose", "--pref", "30", "--json", "--out", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["status"] == "OPTIMAL" and out["gap"] == 0 and out["scenario"]["renewal_window_years"] == 2
+    assert {"id", "kind", "base_group_id", "members", "joining", "go_live_fy", "vendor", "reduction_rate",
+            "annual_savings_yen", "npv_yen", "continuity_score", "pairing_ok"} <= set(out["groups"][0])
+    csv = (tmp_path / "proposals.csv").read_bytes()
+    assert csv.startswith(b"\xef\xbb\xbf") and "団体コード".encode() in csv
+    gj = json.loads((tmp_path / "proposals.geojson").read_text(encoding="utf-8"))
+    assert gj["features"] and gj["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+
+
+def test_cli_infeasible_exits_3_with_reason(tmp_path):
+    sc = tmp_path / "s.toml"
+    sc.write_text('together = [["30341", "30206"]]\n', encoding="utf-8")
+    p = _cli("propose", "--pref", "30", "--scenario", str(sc))
+    assert p.returncode == 3 and "3 years apart, window 2" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_cli_unknown_scenario_key_exits_2(tmp_path):
+    sc = tmp_path / "s.toml"
+    sc.write_text('renewal_windw = 2\n', encoding="utf-8")
+    p = _cli("propose", "--pref", "30", "--scenario", str(sc))
+    assert p.returncode == 2 and "renewal_windw" in p.stderr and "Traceback" not in p.stderr
