@@ -75,7 +75,8 @@ def _grow(ctx: Context, level: np.ndarray, elig: np.ndarray, A: np.ndarray, base
         chunk = level[s:s + CHUNK]
         nb = A[chunk].any(axis=1) if chunk.shape[1] else np.zeros((len(chunk), len(elig)), bool)
         if base is not None:
-            nb |= ctx.adjacency_matrix[np.ix_(base.idx, elig)].any(axis=0)[None, :]
+            near = ctx.adjacency_matrix[np.ix_(base.idx, elig)] | (ctx.distance[np.ix_(base.idx, elig)] <= ctx.scenario.join_link_km)
+            nb |= near.any(axis=0)[None, :]
         nb[np.arange(len(chunk))[:, None], chunk] = False
         rows, w = np.nonzero(nb)
         new = np.sort(np.hstack([chunk[rows], w[:, None]]), axis=1)
@@ -106,8 +107,12 @@ def open_groups(ctx: Context, positions: set[int]) -> list[str]:
     return out
 
 
-def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True) -> CandidateSet:
-    """All scored candidate groups (new and expansions) over the municipalities ``codes``."""
+def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True, seed: str | None = None,
+                         expansions: bool = True) -> CandidateSet:
+    """All scored candidate groups (new and expansions) over the municipalities ``codes``.
+
+    With ``seed`` (a code), only new groups containing that municipality are grown.
+    """
     sc = ctx.scenario
     positions = set(ctx.positions(codes).tolist())
     ineligible = {i: why for i in sorted(positions) if (why := eligible(ctx, i))}
@@ -146,6 +151,8 @@ def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True) -> 
 
     # new groups
     level = np.arange(len(elig), dtype=np.int64)[:, None]
+    if seed is not None:
+        level = level[elig == ctx.pos[seed]]
     previous: dict = {}
     for k in range(2, sc.max_size + 1):
         level = _grow(ctx, level, elig, A, None)
@@ -154,7 +161,7 @@ def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True) -> 
         previous = add(level, None, k, previous)
 
     # expansions of open existing groups
-    groups = open_groups(ctx, positions)
+    groups = open_groups(ctx, positions) if expansions else []
     for gid in groups:
         base = base_of(ctx, gid)
         level = np.zeros((1, 0), dtype=np.int64)

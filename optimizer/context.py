@@ -22,6 +22,7 @@ from .geography import haversine_km
 class Context:
     data: Dataset
     scenario: Scenario
+    reuse: "Context | None" = None  # a context on the same geography whose distances may be re-used
 
     def __post_init__(self):
         d, m = self.data, self.scenario.model
@@ -61,8 +62,15 @@ class Context:
         self.baseline = cost.baseline_cost(self.registry_population, reported, self.status == "solo", m)
         self.subsidy_corr = cost.subsidy_correction(self.fsi, m)
         self.group_of = d.group_of
-        self.distance = haversine_km(self.lat[:, None], self.lon[:, None], self.lat[None, :], self.lon[None, :]).astype(
-            np.float32)
+        if self.reuse is not None and self.reuse.codes == self.codes:
+            self.distance = self.reuse.distance
+            if self.reuse.scenario.link_km == self.scenario.link_km:
+                for key in ("adjacency", "adjacency_matrix"):
+                    self.__dict__[key] = getattr(self.reuse, key)
+        else:
+            self.distance = haversine_km(self.lat[:, None], self.lon[:, None], self.lat[None, :],
+                                         self.lon[None, :]).astype(np.float32)
+        self.reuse = None  # keep no reference to the other context
 
     def positions(self, codes) -> np.ndarray:
         unknown = [c for c in codes if c not in self.pos]

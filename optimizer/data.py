@@ -97,6 +97,24 @@ class Dataset:
     def synthetic_rows(self) -> int:
         return int((self.survey["synthetic_fields"].fillna("") != "").sum())
 
+    def with_changes(self, survey: pd.DataFrame | None = None, members: pd.DataFrame | None = None) -> "Dataset":
+        """A copy with another survey and/or membership, re-using the geometry already built."""
+        new = Dataset(self.municipalities, self.survey if survey is None else survey, self.groups,
+                      self.members if members is None else members, self.vendors, dict(self.paths))
+        for key in ("topology", "boundaries", "edges"):
+            if key in self.__dict__:
+                new.__dict__[key] = self.__dict__[key]
+        return new
+
+    def without_member(self, code: str) -> "Dataset":
+        """The data as if ``code`` had left its group (cloud status 'none', survey values kept)."""
+        if code not in self.group_of:
+            return self
+        survey = self.survey.copy()
+        survey.loc[code, "cloud_status"] = "none"
+        survey.loc[code, "group_id"] = ""
+        return self.with_changes(survey=survey, members=self.members[self.members["code"] != code])
+
     def name(self, code: str) -> str:
         return str(self.municipalities.at[code, "name"]) if code in self.municipalities.index else code
 

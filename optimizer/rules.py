@@ -56,15 +56,16 @@ class Base:
     group_id: str
     idx: np.ndarray  # member positions
     max_members: int
+    renewal_fy: int | None = None  # the group renewal joiners align with (default: its next renewal)
 
     @property
     def size(self) -> int:
         return len(self.idx)
 
 
-def base_of(ctx: Context, group_id: str) -> Base:
+def base_of(ctx: Context, group_id: str, renewal_fy: int | None = None) -> Base:
     g = ctx.data.groups.loc[group_id]
-    return Base(group_id, ctx.positions(ctx.data.group_members[group_id]), int(g["max_members"]))
+    return Base(group_id, ctx.positions(ctx.data.group_members[group_id]), int(g["max_members"]), renewal_fy)
 
 
 @dataclass(frozen=True)
@@ -117,15 +118,28 @@ def _population_explain(ctx, idx, base=None):
 
 
 # --- renewal ------------------------------------------------------------------------------------------
+def _renewals(ctx, P, base):
+    r = ctx.renewal[P]
+    if base is not None and base.renewal_fy is not None:
+        r = r.copy()
+        r[:, : base.size] = base.renewal_fy
+    return r
+
+
 def _renewal_check(ctx, M, base=None):
     P, valid = _masked(M)
-    r = ctx.renewal[P]
+    r = _renewals(ctx, P, base)
     spread = np.where(valid, r, -10**6).max(axis=1) - np.where(valid, r, 10**6).min(axis=1)
     return spread <= ctx.scenario.renewal_window_years
 
 
 def _renewal_explain(ctx, idx, base=None):
-    r = ctx.renewal[idx]
+    r = _renewals(ctx, idx[None, :], base)[0]
+    if base is not None:
+        rg = int(r[0])
+        far = max(range(base.size, len(idx)), key=lambda j: abs(int(r[j]) - rg))
+        return (f"the renewal year of {_label(ctx, idx[far])} ({r[far]}) is {abs(int(r[far]) - rg)} years from "
+                f"{base.group_id}'s renewal ({rg}), window {ctx.scenario.renewal_window_years}")
     lo, hi = idx[np.argmin(r)], idx[np.argmax(r)]
     return (f"the renewal years of {_label(ctx, lo)} ({r.min()}) and {_label(ctx, hi)} ({r.max()}) are "
             f"{r.max() - r.min()} years apart, window {ctx.scenario.renewal_window_years}")
@@ -187,6 +201,10 @@ def _connected_check(ctx, M, base=None):
     K = M.shape[1]
     if base is not None:  # the existing members count as one node: fully link them to each other
         A[:, : base.size, : base.size] = True
+        near = ctx.distance[P[:, : base.size, None], P[:, None, base.size:]] <= ctx.scenario.join_link_km
+        near &= valid[:, None, base.size:]
+        A[:, : base.size, base.size:] |= near
+        A[:, base.size:, : base.size] |= near.transpose(0, 2, 1)
     reach = A | np.eye(K, dtype=bool)[None]
     for _ in range(int(np.ceil(np.log2(max(K, 2))))):
         reach = reach | np.einsum("mij,mjk->mik", reach.astype(np.uint8), reach.astype(np.uint8)).astype(bool)
@@ -202,8 +220,14 @@ def _connected_explain(ctx, idx, base=None):
     if base is not None:
         seen |= set(int(i) for i in base.idx)
         stack = list(seen)
+    near_base = set()
+    if base is not None:
+        d = ctx.distance[np.ix_(base.idx, idx)].min(axis=0)
+        near_base = {int(i) for i, km in zip(idx, d) if km <= ctx.scenario.join_link_km}
     while stack:
-        for j in ctx.adjacency[stack.pop()]:
+        u = stack.pop()
+        links = set(ctx.adjacency[u]) | (near_base if base is not None and u in set(base.idx.tolist()) else set())
+        for j in links:
             if j in members and j not in seen:
                 seen.add(j)
                 stack.append(j)

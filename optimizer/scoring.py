@@ -140,7 +140,8 @@ def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarra
     if base is None:
         npv = np.where(n >= 2, npv, 0.0)
     return {"loc": loc, "baseline": baseline, "annual": annual, "one_off": one_off, "subsidy": subsidy,
-            "timing": timing, "npv": npv, "one_off_i": one_off_i, "baseline_i": baseline_i, "rate": rate}
+            "timing": timing, "npv": npv, "one_off_i": one_off_i, "baseline_i": baseline_i, "rate": rate,
+            "timing_i": timing_i, "annuity": annuity, "cost_discount": disc, "fixed": fixed, "group_corr": group_corr}
 
 
 def _options(ctx: Context, M: np.ndarray, base: Base | None, go_live, vendor):
@@ -274,3 +275,35 @@ def coalition_npv(ctx: Context, idx: np.ndarray, vendor: int, go_live: int, mask
     M = np.where(masks, np.asarray(idx)[None, :], -1)
     k = len(M)
     return money_batch(ctx, M, np.full(k, vendor), np.full(k, go_live))["npv"]
+
+
+def member_accounts(ctx: Context, codes: list[str], go_live: int, vendor: str, base_group: str | None = None,
+                    base: Base | None = None) -> dict[str, dict[str, float]]:
+    """Each member's own account in a group: its savings less its own costs, in NPV yen.
+
+    A moving member gains :math:`E[R]\\,b_i A` and pays its one-off costs net of its
+    subsidy, its timing costs and its population share of the group-level cost; an
+    existing member of an expanded group gains the rise of the group's rate on its own
+    baseline. The accounts add up to the group's NPV.
+    """
+    if base is None and base_group is not None:
+        base = base_of(ctx, base_group)
+    order = list(codes)
+    if base is not None:
+        existing = [ctx.codes[i] for i in base.idx]
+        order = existing + [c for c in codes if c not in set(existing)]
+    idx = ctx.positions(order)
+    money = money_batch(ctx, idx[None, :], np.array([ctx.vendor_ids[vendor]]), np.array([go_live]), base)
+    m = ctx.model
+    rate, A, disc = float(money["rate"][0]), float(money["annuity"][0]), float(money["cost_discount"][0])
+    b = money["baseline_i"][0]
+    reg = ctx.registry_population[idx]
+    own_cost = money["one_off_i"][0] * (1 - m.subsidy_rate * ctx.subsidy_corr[idx]) + money["timing_i"][0]
+    own_cost = own_cost + float(money["fixed"][0]) * reg / reg.sum() * (1 - m.subsidy_rate * float(money["group_corr"][0]))
+    gain = rate * b
+    if base is not None:
+        bp = np.maximum(ctx.registry_population[base.idx], 100.0)
+        old = cost.reduction_location(base.size, np.log10(bp.max() / bp.min()), 0.0, m)
+        gain[: base.size] = (rate - float(cost.expected_reduction(old, m))) * b[: base.size]
+    return {c: {"annual_savings_yen": float(gain[k]), "npv_yen": float(gain[k] * A - own_cost[k] * disc)}
+            for k, c in enumerate(order)}
