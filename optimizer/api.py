@@ -42,4 +42,28 @@ def score(data: Dataset, members: list[str], go_live: int | None = None, scenari
     return score_group(context(data, scenario), list(members), go_live=go_live, base_group=base_group, shares=shares)
 
 
-__all__ = ["load", "Scenario", "score", "context", "Dataset"]
+def propose(data: Dataset, prefectures: list[str], scenario=None, alternatives: int = 1):
+    """Best plan(s) for some prefectures (2-digit codes); see :mod:`optimizer.plan`."""
+    from .plan import propose as _propose
+
+    plans = _propose(context(data, scenario), [p.zfill(2) for p in prefectures], alternatives=alternatives)
+    return plans if alternatives > 1 else plans[0]
+
+
+def match(data: Dataset, code: str, top: int = 5, lang: str = "ja", scenario=None) -> dict:
+    """Ranked options for one municipality; see :mod:`optimizer.matchmaking`."""
+    from .matchmaking import match as _match
+
+    ctx = context(data, scenario)
+    ctx.adjacency_matrix
+    return _match(ctx, code, top=top, lang=lang)
+
+
+def precedents(data: Dataset, codes: list[str], top: int = 5, lang: str = "ja", scenario=None) -> list[dict]:
+    """The existing groups most like ``codes``; see :func:`optimizer.matchmaking.precedents`."""
+    from .matchmaking import precedents as _precedents
+
+    return _precedents(context(data, scenario), list(codes), top=top, lang=lang)
+
+
+__all__ = ["load", "Scenario", "score", "propose", "match", "precedents", "context", "Dataset"]

@@ -289,5 +289,68 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, workers,
         click.echo(f"wrote {', '.join(str(w) for w in written)}", err=as_json)
 
 
+@main.command()
+@click.option("--municipality", "code", required=True, help="Municipality code, e.g. 05303 (小坂町).")
+@click.option("--top", type=click.IntRange(1, 20), default=5, show_default=True, help="Options to show (alone is always shown).")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True, help="Language of the reasons.")
+@click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write the advisor's proposal here.")
+@_data_options
+@_json_option
+@_handle_errors
+def match(code, top, lang, scenario, out_dir, survey, groups, group_members, as_json):
+    """Which group should this municipality join, and why? Ranked options with reasons."""
+    from .api import match as api_match
+
+    d = _load(survey, groups, group_members)
+    res = api_match(d, code, top=top, lang=lang, scenario=scenario)
+    out = {k: v for k, v in res.items() if k != "options"}
+    written = []
+    if out_dir:
+        from .report import write_match_report
+
+        written = write_match_report(d, res, out_dir, lang=lang, scenario=scenario)
+    if as_json:
+        click.echo(to_json(out))
+    else:
+        click.echo(f"{res['municipality']} {res['name']} ({res['prefecture']})")
+        if res["note"]:
+            click.echo(res["note"])
+        for c in res["candidates"]:
+            who = c["group_id"] or ("、".join(d.name(p) for p in c["partners"]) if c["partners"] else "-")
+            click.echo(f"\n{c['rank']}. {c['kind']:5} {who}")
+            click.echo(f"   score {c['score']:,} yen; own NPV {c['municipality']['npv_yen']:,} yen; group NPV "
+                       f"{c['npv_yen']:,} yen; continuity {c['continuity_score']}; go-live {c['go_live_fy'] or '-'}")
+            for r in c["reasons"]:
+                click.echo(f"   - {r}")
+    if written:
+        click.echo(f"wrote {', '.join(str(w) for w in written)}", err=as_json)
+
+
+@main.command()
+@click.option("--municipality", "code", help="Municipality code.")
+@click.option("--members", help="Comma-separated codes of a (proposed) group.")
+@click.option("--top", type=click.IntRange(1, 59), default=5, show_default=True)
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
+@_data_options
+@_json_option
+@_handle_errors
+def precedents(code, members, top, lang, survey, groups, group_members, as_json):
+    """The most similar existing groups: whose advisers to invite, with the similarity explained."""
+    from .api import precedents as api_precedents
+
+    if bool(code) == bool(members):
+        raise InputError("give either --municipality or --members")
+    d = _load(survey, groups, group_members)
+    codes = [code] if code else _codes(members)
+    res = api_precedents(d, codes, top=top, lang=lang)
+    if as_json:
+        click.echo(to_json({"query": codes, "precedents": res}))
+        return
+    click.echo(table([{"group": r["group_id"], "name": r["name"], "members": r["members"],
+                       "population": r["population"], "similarity": r["similarity"], "why": "、".join(r["why"])}
+                      for r in res]))
+
+
 if __name__ == "__main__":
     main()

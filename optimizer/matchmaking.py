@@ -139,7 +139,12 @@ def _join_options(ctx: Context, code: str, scope: list[str], lang: str) -> tuple
         reasons = [_t(lang, f"既存グループ{gid}（{size}団体）に参加", f"join existing group {gid} ({size} members)") + when]
         reasons += _facts(ctx, code, g, lang)
         gain = g.npv_yen - own["npv_yen"]
-        reasons.append(_t(lang, f"グループ側の便益 {gain / 1e6:,.0f}百万円（NPV）", f"the group gains {gain / 1e6:,.0f} M yen (NPV)"))
+        if gain >= 0:
+            reasons.append(_t(lang, f"既存構成団体にも便益 {gain / 1e6:+,.0f}百万円（NPV）",
+                              f"existing members gain too: {gain / 1e6:+,.0f} M yen (NPV)"))
+        else:
+            reasons.append(_t(lang, f"既存構成団体の便益は {gain / 1e6:+,.0f}百万円（NPV）：規模差で削減率が下がるため受入れに慎重となりうる",
+                              f"existing members lose {gain / 1e6:+,.0f} M yen (NPV): the size gap lowers the group's rate"))
         options.append(Option("join", gid, [c for c in g.members if c != code], own.pop("score"), g.npv_yen,
                               g.annual_savings_yen, g.continuity.score, g.go_live_fy, own, reasons, g,
                               extra={"group_gain_yen": round(gain), "joins_at_renewal_fy": renewal}))

@@ -154,7 +154,7 @@ def test_together_with_renewal_outside_the_window_is_infeasible_and_named(data):
     ctx = Context(data, Scenario(together=[["30341", "30206"]]))
     plan = propose(ctx, ["30"])[0]
     assert plan.status == "INFEASIBLE"
-    assert any("30341" in r and "30206" in r and "3 years apart, window 2" in r for r in plan.infeasibility)
+    assert any("30341" in r and "30206" in r and "3 years from G042's renewal (2019), window 2" in r for r in plan.infeasibility)
 
 
 def test_feasible_together_is_respected(data):
@@ -215,7 +215,7 @@ def test_cli_infeasible_exits_3_with_reason(tmp_path):
     sc = tmp_path / "s.toml"
     sc.write_text('together = [["30341", "30206"]]\n', encoding="utf-8")
     p = _cli("propose", "--pref", "30", "--scenario", str(sc))
-    assert p.returncode == 3 and "3 years apart, window 2" in p.stderr and "Traceback" not in p.stderr
+    assert p.returncode == 3 and "3 years from G042's renewal (2019), window 2" in p.stderr and "Traceback" not in p.stderr
 
 
 def test_cli_unknown_scenario_key_exits_2(tmp_path):
