@@ -31,7 +31,7 @@ from .context import Context
 from .rules import HEREDITARY, PAIRING, Base, base_of, eligible
 from .scoring import batch_scores
 
-CHUNK = 50_000
+CHUNK = 10_000
 
 
 @dataclass

@@ -54,10 +54,18 @@ def continuity_batch(ctx: Context, M: np.ndarray) -> dict[str, np.ndarray]:
             "pairing_ok": paired == n_coastal, "max_distance_km": dmax}
 
 
-def continuity(ctx: Context, idx: np.ndarray) -> Continuity:
-    """The continuity score of one member set, with its components."""
+def continuity(ctx: Context, idx: np.ndarray, computed: dict | None = None) -> Continuity:
+    """The continuity score of one member set, with its components.
+
+    ``computed`` may carry the row already computed by :func:`continuity_batch`
+    (keys prefixed ``continuity_``, as :func:`optimizer.scoring.batch_scores` returns them).
+    """
     idx = np.asarray(idx, dtype=np.int64)
-    c = {k: v[0] for k, v in continuity_batch(ctx, idx[None, :]).items()}
+    if computed is not None:
+        c = {"score": computed["continuity"][0], "pairing_ok": computed["pairing_ok"][0],
+             **{k: computed[f"continuity_{k}"][0] for k in ("pairing", "spread", "reachability", "max_distance_km")}}
+    else:
+        c = {k: v[0] for k, v in continuity_batch(ctx, idx[None, :]).items()}
     coastal = ctx.coastal[idx]
     return Continuity(
         score=round(float(c["score"]), 2),

@@ -134,7 +134,7 @@ def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarra
     timing_i = np.where(moving, np.where(gap >= 0, m.extension_premium * gap, -m.early_exit_cost * gap) * baseline_i, 0.0)
     timing = timing_i.sum(axis=1)
     t = (year - sc.planning_fy).astype(float)
-    annuity = sum((1 + m.discount_rate) ** -(t + k) for k in range(m.horizon_years))
+    annuity = ((1 + m.discount_rate) ** -(t[:, None] + np.arange(m.horizon_years)[None, :])).sum(axis=1)
     disc = (1 + m.discount_rate) ** -(t - 1)
     npv = annual * annuity - (one_off - subsidy + timing) * disc
     if base is None:
@@ -184,26 +184,26 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
         cterm = cterm - bc * base.size
     cvalue = sc.weight_continuity * sc.continuity_value_yen * cterm / 100.0
     vendors, years = _options(ctx, M, base, go_live, vendor)
-    best = None
-    for v in vendors:
-        usable_v = v >= 0
-        vv = np.where(usable_v, v, 0)
-        for y, ok in years:
-            money = money_batch(ctx, M, vv, y, base)
-            value = sc.weight_savings * money["npv"] + cvalue
-            value = np.where(ok & usable_v, value, -np.inf)
-            if best is None:
-                best = {**money, "value": value, "go_live": y.copy(), "vendor": vv.copy()}
-                continue
-            better = value > best["value"] + 1e-6
-            for k in money:
-                best[k] = np.where(better[:, None] if money[k].ndim == 2 else better, money[k], best[k])
-            best["value"] = np.where(better, value, best["value"])
-            best["go_live"] = np.where(better, y, best["go_live"])
-            best["vendor"] = np.where(better, vv, best["vendor"])
+    # every (package, year) option of every row in one vectorised evaluation
+    opts = [(v, y, ok) for v in vendors for y, ok in years]
+    m = len(M)
+    V = np.concatenate([np.where(v >= 0, v, 0) for v, _, _ in opts])
+    Y = np.concatenate([y for _, y, _ in opts])
+    usable = np.concatenate([(v >= 0) & ok for v, _, ok in opts])
+    money = money_batch(ctx, np.tile(M, (len(opts), 1)), V, Y, base)
+    value = np.where(usable, sc.weight_savings * money["npv"] + np.tile(cvalue, len(opts)), -np.inf)
+    choice = np.argmax(value.reshape(len(opts), m), axis=0)  # first best: earlier package column, earlier year
+    pick = choice * m + np.arange(m)
+    best = {k: v[pick] for k, v in money.items() if np.ndim(v) and len(v) == len(V)}
+    best.update({"value": value[pick], "go_live": Y[pick], "vendor": V[pick]})
     best["continuity"] = cont["score"]
     best["pairing_ok"] = cont["pairing_ok"]
+    best.update({f"continuity_{k}": cont[k] for k in ("pairing", "spread", "reachability", "max_distance_km")})
     return best
+
+
+CONTINUITY_KEYS = ("continuity", "pairing_ok", "continuity_pairing", "continuity_spread", "continuity_reachability",
+                   "continuity_max_distance_km")
 
 
 def score_group(
@@ -254,7 +254,7 @@ def score_group(
         subsidy_yen=float(one["subsidy"]),
         timing_cost_yen=float(one["timing"]),
         npv_yen=float(one["npv"]),
-        continuity=continuity(ctx, idx),
+        continuity=continuity(ctx, idx, {k: best[k] for k in CONTINUITY_KEYS}),
         value=float(one["value"]),
     )
     if gs.continuity.coastal and not gs.continuity.pairing_ok:
