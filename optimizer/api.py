@@ -66,4 +66,11 @@ def precedents(data: Dataset, codes: list[str], top: int = 5, lang: str = "ja", 
     return _precedents(context(data, scenario), list(codes), top=top, lang=lang)
 
 
-__all__ = ["load", "Scenario", "score", "propose", "match", "precedents", "context", "Dataset"]
+def compare(plan_a, plan_b) -> dict:
+    """Groups that differ between two plans and the value difference; see :func:`optimizer.plan.compare`."""
+    from .plan import compare as _compare
+
+    return _compare(plan_a, plan_b)
+
+
+__all__ = ["load", "Scenario", "score", "propose", "match", "precedents", "compare", "context", "Dataset"]

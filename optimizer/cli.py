@@ -230,11 +230,13 @@ def _status_line(plan) -> str:
 @click.option("--alternatives", type=click.IntRange(1, 20), default=1, show_default=True,
               help="Return up to K distinct plans, best first.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Processes for --all.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write proposals.json/.csv/.geojson here.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Write proposals.json/.csv/.geojson (and for --pref: report.html/.md, map.png/.html) here.")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True, help="Report language.")
 @_data_options
 @_json_option
 @_handle_errors
-def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, workers, out_dir, survey, groups,
+def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, workers, out_dir, lang, survey, groups,
             group_members, as_json):
     """Propose new groups and expansions of existing ones (CP-SAT, validated)."""
     from .api import context, scenario_of
@@ -273,7 +275,11 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, workers,
     payload = plan_payload(d, plans)
     if plans[0].status == "INFEASIBLE":
         raise InfeasibleError(plans[0].infeasibility, payload)
-    written = write_outputs(d, plans, out_dir) if out_dir else []
+    written = []
+    if out_dir:
+        from .report import plan_files
+
+        written = write_outputs(d, plans, out_dir, plan_files(d, ctx, plans, lang))
     if as_json:
         click.echo(to_json(payload))
     else:
@@ -286,7 +292,7 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, workers,
         if d.synthetic_rows:
             click.echo("NOTE: vendors and renewal years in the shipped survey are SYNTHETIC; use --survey for real data.")
     if written:
-        click.echo(f"wrote {', '.join(str(w) for w in written)}", err=as_json)
+        click.echo(f"wrote {len(written)} files to {out_dir}: {', '.join(w.name for w in written)}", err=as_json)
 
 
 @main.command()

@@ -77,6 +77,22 @@ class Plan:
             "synthetic_data": self.synthetic,
         }
 
+    def to_geodataframe(self, data):
+        """:meth:`to_frame` with member polygons (EPSG:4326), for maps and GIS."""
+        import geopandas as gpd
+
+        df = self.to_frame()
+        if df.empty:
+            return gpd.GeoDataFrame(df, geometry=[], crs="EPSG:4326")
+        geom = data.boundaries.geometry.to_crs("EPSG:4326").loc[df["code"]].values
+        return gpd.GeoDataFrame(df.assign(name=[data.name(c) for c in df["code"]]), geometry=geom, crs="EPSG:4326")
+
+    def groups_frame(self) -> pd.DataFrame:
+        """One row per proposed group with its figures."""
+        return pd.DataFrame([{**{k: v for k, v in g.as_dict().items() if k not in ("continuity", "shares", "warnings")},
+                              "id": f"P{k:02d}", "continuity_score": g.continuity.score,
+                              "pairing_ok": g.continuity.pairing_ok} for k, g in enumerate(self.groups, start=1)])
+
     def to_frame(self) -> pd.DataFrame:
         """One row per (group, member)."""
         rows = []
@@ -287,4 +303,26 @@ def totals(plans: dict[str, Plan]) -> dict:
         "annual_savings_yen": round(sum(g.annual_savings_yen for p in ps for g in p.groups)),
         "max_gap": max((p.gap for p in ps if p.gap == p.gap), default=0.0),
         "solve_seconds": round(sum(p.solve_seconds for p in ps), 3),
+    }
+
+
+def compare(a: Plan, b: Plan) -> dict:
+    """Groups that differ between two plans, and the value difference (b - a)."""
+    def key(g):
+        return (g.base_group_id, tuple(g.members))
+
+    ka, kb = {key(g): g for g in a.groups}, {key(g): g for g in b.groups}
+    only_a = [ka[k] for k in ka if k not in kb]
+    only_b = [kb[k] for k in kb if k not in ka]
+    moved_a = {c for g in a.groups for c in (g.joining if g.base_group_id else g.members)}
+    moved_b = {c for g in b.groups for c in (g.joining if g.base_group_id else g.members)}
+    return {
+        "same_groups": len(ka.keys() & kb.keys()),
+        "only_in_a": [{"members": g.members, "base_group_id": g.base_group_id, "value": round(g.value)} for g in only_a],
+        "only_in_b": [{"members": g.members, "base_group_id": g.base_group_id, "value": round(g.value)} for g in only_b],
+        "value_a": round(a.objective), "value_b": round(b.objective), "value_difference": round(b.objective - a.objective),
+        "npv_difference": round(sum(g.npv_yen for g in b.groups) - sum(g.npv_yen for g in a.groups)),
+        "continuity_a": round(float(np.mean([g.continuity.score for g in a.groups])), 2) if a.groups else None,
+        "continuity_b": round(float(np.mean([g.continuity.score for g in b.groups])), 2) if b.groups else None,
+        "moved_only_in_a": sorted(moved_a - moved_b), "moved_only_in_b": sorted(moved_b - moved_a),
     }

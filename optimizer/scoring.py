@@ -67,6 +67,12 @@ class GroupScore:
     def kind(self) -> str:
         return "expand" if self.base_group_id else "new"
 
+    def shares_frame(self):
+        """Per-member shares as a pandas DataFrame (empty unless scored with ``shares=True``)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.shares or [])
+
     def as_dict(self) -> dict:
         return {
             "members": self.members,

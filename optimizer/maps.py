@@ -1,0 +1,214 @@
+"""Maps of a plan: a PNG for documents and a self-contained interactive HTML map.
+
+The PNG uses matplotlib with the IPAexGothic font shipped by ``matplotlib-fontja``, so
+Japanese labels render on any machine. The HTML map is one file with everything inline
+(SVG polygons, styles, script, data): it works on closed networks (LGWAN) with no CDN
+and no map tiles. Clicking a municipality shows its group, members, savings,
+continuity and renewal years.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib_fontja  # noqa: E402,F401  (registers and selects IPAexGothic)
+import numpy as np  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from .data import Dataset  # noqa: E402
+
+PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#469990",
+           "#9a6324", "#800000", "#808000", "#000075", "#fabed4", "#ffd8b1", "#aaffc3", "#dcbeff", "#a9a9a9"]
+EXISTING = "#c8d3e0"
+
+LABELS = {
+    "ja": {"title": "自治体クラウド グループ案", "existing": "既存グループ（{n}）", "existing_plain": "既存グループ", "joiner": "太枠：既存グループへの新規参加", "coastal": "沿岸団体",
+           "other": "その他", "group": "案", "synthetic": "※ベンダ・更新年度は合成データ（サンプル）",
+           "credit": "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"},
+    "en": {"title": "Joint-cloud group proposals", "existing": "existing groups ({n})", "existing_plain": "existing groups", "joiner": "bold outline: joins an existing group", "coastal": "coastal",
+           "other": "other", "group": "proposal", "synthetic": "* vendors and renewal years are SYNTHETIC sample data",
+           "credit": "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"},
+}
+
+
+def _scope(data: Dataset, plan) -> list[str]:
+    m = data.municipalities
+    return sorted(m.index[m["prefecture_code"].isin(plan.prefectures)])
+
+
+def plan_png(data: Dataset, plan, lang: str = "ja", highlight: str | None = None, title: str | None = None) -> bytes:
+    """A PNG map: each proposed group in its own colour, existing groups shaded, coastal members marked."""
+    L = LABELS[lang]
+    codes = _scope(data, plan)
+    b = data.boundaries.loc[codes]
+    group_of = {c: k for k, g in enumerate(plan.groups) for c in g.members}
+    existing = {c for c in codes if c in data.group_of and c not in group_of}
+    fig, ax = plt.subplots(figsize=(9, 9), dpi=110)
+    b.plot(ax=ax, color="#f4f4f4", edgecolor="#999999", linewidth=0.4)
+    if existing:
+        b.loc[sorted(existing)].plot(ax=ax, color=EXISTING, edgecolor="#7f8fa6", linewidth=0.5, hatch="///")
+    handles = []
+    for k, g in enumerate(plan.groups):
+        color = PALETTE[k % len(PALETTE)]
+        b.loc[[c for c in g.members if c in b.index]].plot(ax=ax, color=color, alpha=0.75, edgecolor="#333333",
+                                                           linewidth=0.6)
+        label = f"P{k + 1:02d}" + (f" ({g.base_group_id}+)" if g.base_group_id else "")
+        handles.append(Patch(facecolor=color, edgecolor="#333333", label=label))
+        if g.joining:
+            b.loc[[c for c in g.joining if c in b.index]].boundary.plot(ax=ax, color="#111111", linewidth=1.8)
+    pts = b.representative_point()
+    for c in codes:
+        if c in group_of or c == highlight:
+            x, y = pts.loc[c].x, pts.loc[c].y
+            ax.annotate(data.name(c), (x, y), fontsize=7, ha="center", va="center",
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+    coastal = [c for c in group_of if c in b.index and data.municipalities.at[c, "coastal"]]
+    if coastal:
+        ax.scatter(pts.loc[coastal].x, pts.loc[coastal].y - 2500, marker="v", s=18, color="#1f4e79", zorder=5)
+        handles.append(plt.Line2D([], [], marker="v", color="#1f4e79", linestyle="", label=L["coastal"]))
+    if any(g.joining for g in plan.groups):
+        handles.append(Patch(facecolor="white", edgecolor="#111111", linewidth=1.8, label=L["joiner"]))
+    if highlight and highlight in b.index:
+        b.loc[[highlight]].boundary.plot(ax=ax, color="black", linewidth=2.2)
+    handles.append(Patch(facecolor=EXISTING, edgecolor="#7f8fa6", hatch="///",
+                         label=L["existing"].format(n=len({data.group_of[c] for c in existing}))))
+    ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
+    ax.set_title(title or f"{L['title']}：{'・'.join(sorted(data.municipalities.loc[codes, 'prefecture'].unique()))}")
+    ax.set_axis_off()
+    note = L["credit"] + ("\n" + L["synthetic"] if plan.synthetic else "")
+    fig.text(0.01, 0.01, note, fontsize=7, color="#444444")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _svg_paths(geoms, width: float, height: float):
+    bounds = np.array([g.bounds for g in geoms])
+    x0, y0 = bounds[:, 0].min(), bounds[:, 1].min()
+    x1, y1 = bounds[:, 2].max(), bounds[:, 3].max()
+    scale = min(width / (x1 - x0), height / (y1 - y0))
+    paths = []
+    for g in geoms:
+        g = shapely.simplify(g, 0.5 / scale)
+        polys = list(g.geoms) if g.geom_type == "MultiPolygon" else [g]
+        d = []
+        for p in polys:
+            for ring in [p.exterior, *p.interiors]:
+                xy = np.asarray(ring.coords)
+                sx = (xy[:, 0] - x0) * scale
+                sy = height - (xy[:, 1] - y0) * scale
+                d.append("M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in zip(sx, sy)) + "Z")
+        paths.append("".join(d))
+    return paths
+
+
+def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = None) -> str:
+    """A self-contained interactive map (inline SVG + script; no network access)."""
+    L = LABELS[lang]
+    codes = _scope(data, plan)
+    b = data.boundaries.loc[codes]
+    w, h = 900, 760
+    paths = _svg_paths(list(b.geometry.values), w, h)
+    group_of = {c: k for k, g in enumerate(plan.groups) for c in g.members}
+    s = data.survey
+    info = {}
+    for c in codes:
+        rec = {"name": data.name(c), "population": int(data.municipalities.at[c, "population"]),
+               "coastal": bool(data.municipalities.at[c, "coastal"]),
+               "renewal": [int(s.at[c, "next_renewal_fy"])] if c in s.index else [],
+               "vendor": str(s.at[c, "vendor"]) if c in s.index else "", "existing": data.group_of.get(c)}
+        if c in s.index and s.at[c, "second_renewal_fy"] is not None:
+            rec["renewal"].append(int(s.at[c, "second_renewal_fy"]))
+        if c in group_of:
+            g = plan.groups[group_of[c]]
+            rec["proposal"] = {"id": f"P{group_of[c] + 1:02d}", "kind": g.kind, "base": g.base_group_id,
+                               "members": [data.name(x) for x in g.members], "go_live": g.go_live_fy,
+                               "vendor": g.vendor, "savings": round(g.annual_savings_yen), "npv": round(g.npv_yen),
+                               "p10": g.reduction_rate["p10"], "p90": g.reduction_rate["p90"],
+                               "continuity": g.continuity.score, "pairing": g.continuity.pairing_ok}
+        info[c] = rec
+    shapes = []
+    for c, d in zip(codes, paths):
+        if c in group_of:
+            fill = PALETTE[group_of[c] % len(PALETTE)]
+        elif c in data.group_of:
+            fill = EXISTING
+        else:
+            fill = "#f4f4f4"
+        stroke = ' stroke="#000" stroke-width="2.5"' if c == highlight else ""
+        shapes.append(f'<path id="m{c}" data-code="{c}" d="{d}" fill="{fill}"{stroke}></path>')
+    words = {
+        "ja": {"click": "団体をクリックすると詳細を表示します", "pop": "人口", "vendor": "現行ベンダ", "renew": "更新年度",
+               "existing": "既存グループ", "proposal": "グループ案", "members": "構成団体", "golive": "稼働年度",
+               "savings": "年間削減額（期待値）", "npv": "NPV", "cont": "業務継続スコア", "pair": "沿岸・内陸ペア",
+               "none": "提案なし（単独）", "coastal": "沿岸", "yes": "成立", "no": "不成立", "range": "削減率"},
+        "en": {"click": "Click a municipality for details", "pop": "population", "vendor": "vendor now",
+               "renew": "renewal FY", "existing": "existing group", "proposal": "proposal", "members": "members",
+               "golive": "go-live FY", "savings": "expected savings / year", "npv": "NPV", "cont": "continuity",
+               "pair": "coastal-inland pairing", "none": "no proposal (alone)", "coastal": "coastal", "yes": "yes",
+               "no": "no", "range": "reduction"},
+    }[lang]
+    legend = "".join(f'<li><span style="background:{PALETTE[k % len(PALETTE)]}"></span>P{k + 1:02d}'
+                     f'{" (" + g.base_group_id + "+)" if g.base_group_id else ""}</li>' for k, g in enumerate(plan.groups))
+    legend += f'<li><span style="background:{EXISTING}"></span>{html.escape(L["existing_plain"])}</li>'
+    synthetic = f'<p class="note">{html.escape(L["synthetic"])}</p>' if plan.synthetic else ""
+    data_json = json.dumps(info, ensure_ascii=False).replace("</", "<\\/")
+    words_json = json.dumps(words, ensure_ascii=False)
+    return f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(L['title'])}</title>
+<style>
+body{{font-family:"IPAexGothic","Noto Sans CJK JP","Hiragino Sans","Yu Gothic",sans-serif;margin:12px;color:#222}}
+#wrap{{display:flex;gap:16px;align-items:flex-start}} svg{{border:1px solid #ccc;background:#eef5fb}}
+path{{stroke:#777;stroke-width:0.6;cursor:pointer}} path:hover{{opacity:.7}}
+#panel{{min-width:280px;max-width:340px;font-size:14px}} ul.legend{{list-style:none;padding:0}}
+ul.legend span{{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle}}
+.note{{font-size:12px;color:#555}} table{{border-collapse:collapse}} td{{padding:2px 6px;border-bottom:1px solid #eee}}
+</style></head><body>
+<h1>{html.escape(L['title'])}</h1>
+<div id="wrap"><svg id="map" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img">{''.join(shapes)}</svg>
+<div id="panel"><p id="hint">{html.escape(words['click'])}</p><div id="detail"></div>
+<ul class="legend">{legend}</ul>{synthetic}<p class="note">{html.escape(L['credit'])}</p></div></div>
+<script id="data" type="application/json">{data_json}</script>
+<script>
+(function() {{
+  var info = JSON.parse(document.getElementById('data').textContent);
+  var W = {words_json};
+  function esc(s) {{ return String(s).replace(/[&<>"]/g, function(c) {{ return {{'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}}[c]; }}); }}
+  function yen(v) {{ return Math.round(v).toLocaleString() + ' yen'; }}
+  function show(code) {{
+    var r = info[code]; if (!r) return;
+    var h = '<h2>' + esc(r.name) + ' <small>' + code + '</small></h2><table>';
+    h += '<tr><td>' + W.pop + '</td><td>' + r.population.toLocaleString() + '</td></tr>';
+    h += '<tr><td>' + W.vendor + '</td><td>' + esc(r.vendor) + '</td></tr>';
+    h += '<tr><td>' + W.renew + '</td><td>' + r.renewal.join(', ') + '</td></tr>';
+    if (r.coastal) h += '<tr><td>' + W.coastal + '</td><td>○</td></tr>';
+    if (r.existing) h += '<tr><td>' + W.existing + '</td><td>' + esc(r.existing) + '</td></tr>';
+    h += '</table>';
+    var p = r.proposal;
+    if (p) {{
+      h += '<h3>' + W.proposal + ' ' + p.id + (p.base ? ' (' + esc(p.base) + '+)' : '') + '</h3><table>';
+      h += '<tr><td>' + W.members + '</td><td>' + p.members.map(esc).join('、') + '</td></tr>';
+      h += '<tr><td>' + W.golive + '</td><td>' + p.go_live + ' (' + esc(p.vendor) + ')</td></tr>';
+      h += '<tr><td>' + W.range + '</td><td>' + Math.round(p.p10 * 100) + '–' + Math.round(p.p90 * 100) + '%</td></tr>';
+      h += '<tr><td>' + W.savings + '</td><td>' + yen(p.savings) + '</td></tr>';
+      h += '<tr><td>' + W.npv + '</td><td>' + yen(p.npv) + '</td></tr>';
+      h += '<tr><td>' + W.cont + '</td><td>' + p.continuity + '</td></tr>';
+      h += '<tr><td>' + W.pair + '</td><td>' + (p.pairing ? W.yes : W.no) + '</td></tr></table>';
+    }} else {{ h += '<p>' + W.none + '</p>'; }}
+    document.getElementById('detail').innerHTML = h;
+  }}
+  document.getElementById('map').addEventListener('click', function(e) {{
+    var code = e.target.getAttribute('data-code'); if (code) show(code);
+  }});
+  if (location.hash.length > 1) show(location.hash.slice(1));  // map.html#30201 opens that municipality
+}})();
+</script></body></html>
+"""

@@ -1,0 +1,280 @@
+"""Reports for people: the prefecture's proposal report and the advisor's proposal for one municipality.
+
+Both are written as Markdown and as one self-contained HTML file (styles inline, the map
+embedded as a data URI) so they open on closed networks. Japanese by default,
+``lang="en"`` for English. Every report ends with an assumptions section that names the
+data sources and marks synthetic data plainly.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from pathlib import Path
+
+from .data import SOURCES, SYNTHETIC_NOTE, Dataset
+from .maps import plan_html, plan_png
+from .scoring import score_group
+from .textout import write_atomic
+
+T = {
+    "ja": {
+        "title": "自治体クラウド グループ案 報告書", "summary": "概要", "status": "求解状況",
+        "groups": "提案グループ", "alone": "提案なし（単独）の団体", "members": "構成団体", "name": "団体名",
+        "code": "団体コード", "pop": "人口", "vendor": "現行ベンダ", "renew": "更新年度", "role": "区分",
+        "joining": "新規参加", "existing": "既存構成団体", "timeline": "スケジュール", "costs": "費用と効果",
+        "baseline": "現行の年間情報システム経費（推計）", "savings": "年間削減額（期待値）", "range": "削減率 p10／p50／p90",
+        "oneoff": "一時経費（共同化計画・移行・研修等）", "subsidy": "特別交付税措置（見込み）", "npv": "正味現在価値（NPV）",
+        "shares": "団体別の負担と効果", "share_cost": "一時経費負担（人口割）", "share_equal": "一時経費負担（均等割）",
+        "share_savings": "年間削減額", "shapley": "シャープレイ値（NPV）", "better": "単独より有利",
+        "continuity": "業務継続", "score": "業務継続スコア", "assumptions": "前提と出典",
+        "plan_fy": "計画年度", "study": "共同化の検討・調達", "golive": "稼働", "kind_new": "新規グループ",
+        "kind_expand": "既存グループ{g}への参加", "objective": "目的関数値", "bound": "上界", "gap": "最適性ギャップ",
+        "yes": "○", "no": "×", "coastal": "沿岸", "inland": "内陸", "pairing_ok": "沿岸・内陸の相互支援ペアが成立",
+        "pairing_ng": "沿岸団体に相互支援の相手がいない", "map": "地図（詳細は map.html）",
+        "match_title": "{name} のグループ参加に関する提案", "options": "選択肢", "precedents": "参考となる先行グループ",
+        "similarity": "類似度", "why": "理由", "note_synth": "※ 本報告のベンダ・更新年度等は合成データ（サンプル）に基づきます。",
+        "params": "主なパラメータ", "warn": "注意",
+    },
+    "en": {
+        "title": "Joint-cloud group proposals", "summary": "Summary", "status": "Solver status",
+        "groups": "Proposed groups", "alone": "Municipalities left alone", "members": "Members", "name": "name",
+        "code": "code", "pop": "population", "vendor": "vendor now", "renew": "renewal FY", "role": "role",
+        "joining": "joining", "existing": "existing member", "timeline": "Timeline", "costs": "Costs and savings",
+        "baseline": "Current annual IT cost (estimate)", "savings": "Expected savings per year",
+        "range": "Reduction p10 / p50 / p90", "oneoff": "One-off costs (planning, migration, training...)",
+        "subsidy": "Special allocation tax support (expected)", "npv": "Net present value (NPV)",
+        "shares": "Per-member shares", "share_cost": "one-off share (population)", "share_equal": "one-off share (equal)",
+        "share_savings": "savings / year", "shapley": "Shapley value (NPV)", "better": "better than alone",
+        "continuity": "Business continuity", "score": "continuity score", "assumptions": "Assumptions and sources",
+        "plan_fy": "planning FY", "study": "joint study and procurement", "golive": "go-live",
+        "kind_new": "new group", "kind_expand": "joining existing group {g}", "objective": "objective",
+        "bound": "bound", "gap": "optimality gap", "yes": "yes", "no": "no", "coastal": "coastal", "inland": "inland",
+        "pairing_ok": "coastal-inland mutual support in place", "pairing_ng": "coastal members lack a support partner",
+        "map": "Map (interactive: map.html)", "match_title": "Proposal for {name}", "options": "Options",
+        "precedents": "Precedent groups to learn from", "similarity": "similarity", "why": "why",
+        "note_synth": "* Vendors and renewal years in this report are SYNTHETIC sample data.",
+        "params": "Main parameters", "warn": "Warning",
+    },
+}
+
+
+def _yen(v: float, lang: str) -> str:
+    if lang == "ja":
+        return f"{v / 1e6:,.1f} 百万円"
+    return f"{v / 1e6:,.1f} M yen"
+
+
+def _md_table(headers: list[str], rows: list[list]) -> str:
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def _assumptions(data: Dataset, scenario, lang: str) -> str:
+    t = T[lang]
+    m = scenario.model
+    lines = [f"## {t['assumptions']}", ""]
+    if data.synthetic_rows:
+        lines += [f"**{t['note_synth']}** {SYNTHETIC_NOTE}", ""]
+    lines += [f"- {s}" for s in SOURCES]
+    lines += ["", f"### {t['params']}", ""]
+    lines += [
+        f"- planning_fy {scenario.planning_fy}; size {scenario.min_size}-{scenario.max_size}; renewal window "
+        f"{scenario.renewal_window_years} y; vendor_mode {scenario.vendor_mode}; max distance "
+        f"{scenario.max_member_distance_km:g} km; require_inland_partner {scenario.require_inland_partner}",
+        f"- cost curve fitted to 総務省 FY2017 figures (11,724 yen/resident <20k, 3,096 yen at 100-200k); reduction "
+        f"{m.reduction_r0:.2f} + {m.reduction_size_slope:.2f} ln n (calibrated on the 2016 spread of 45 groups)",
+        f"- NPV over {m.horizon_years} years from go-live at {m.discount_rate:.0%}; subsidy = eligible x "
+        f"{m.subsidy_rate} x 財政力補正 (assumed clip({m.subsidy_corr_intercept} - FSI, {m.subsidy_corr_min}, "
+        f"{m.subsidy_corr_max}))",
+        "- one-off cost levels are order-of-magnitude assumptions (see docs/model.md)",
+    ]
+    return "\n".join(lines)
+
+
+def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
+    t = T[lang]
+    s, mu = data.survey, data.municipalities
+    full = score_group(ctx, g.members, go_live=g.go_live_fy, vendor=g.vendor, base_group=g.base_group_id, shares=True)
+    kind = t["kind_new"] if g.kind == "new" else t["kind_expand"].format(g=g.base_group_id)
+    lines = [f"### P{k:02d}: {kind}", ""]
+    rows = []
+    for c in g.members:
+        role = t["joining"] if (g.kind == "new" or c in g.joining) else t["existing"]
+        renew = [str(s.at[c, "next_renewal_fy"])] if c in s.index else []
+        if c in s.index and s.at[c, "second_renewal_fy"] is not None:
+            renew.append(str(s.at[c, "second_renewal_fy"]))
+        coast = t["coastal"] if mu.at[c, "coastal"] else t["inland"]
+        rows.append([c, mu.at[c, "name"], role, f"{int(mu.at[c, 'population']):,}", s.at[c, "vendor"] if c in s.index
+                     else "", ", ".join(renew), coast])
+    lines += [f"#### {t['members']}", "", _md_table([t["code"], t["name"], t["role"], t["pop"], t["vendor"],
+                                                     t["renew"], f"{t['coastal']}/{t['inland']}"], rows), ""]
+    sc = ctx.scenario
+    lines += [f"#### {t['timeline']}", "",
+              f"- FY{sc.planning_fy}: {t['plan_fy']} → FY{sc.planning_fy}–{g.go_live_fy - 1}: {t['study']} → "
+              f"FY{g.go_live_fy}: {t['golive']} ({g.vendor})", ""]
+    r = g.reduction_rate
+    lines += [f"#### {t['costs']}", "", _md_table(["", ""], [
+        [t["baseline"], _yen(g.baseline_cost_yen, lang)],
+        [t["range"], f"{r['p10']:.0%} / {r['p50']:.0%} / {r['p90']:.0%}"],
+        [t["savings"], _yen(g.annual_savings_yen, lang)],
+        [t["oneoff"], _yen(g.one_off_cost_yen, lang)],
+        [t["subsidy"], _yen(g.subsidy_yen, lang)],
+        [t["npv"], _yen(g.npv_yen, lang)],
+    ]), ""]
+    if full.shares:
+        lines += [f"#### {t['shares']}", "", _md_table(
+            [t["name"], t["share_cost"], t["share_equal"], t["share_savings"], t["shapley"], t["better"]],
+            [[x["name"], _yen(x["cost_share_yen"], lang), _yen(x["cost_share_equal_yen"], lang),
+              _yen(x["savings_yen"], lang), _yen(x["shapley_yen"], lang), t["yes"] if x["better_than_alone"] else t["no"]]
+             for x in full.shares]), ""]
+    c = g.continuity
+    lines += [f"#### {t['continuity']}", "",
+              f"- {t['score']}: **{c.score}** / 100 (pairing {c.components['pairing']}, spread {c.components['spread']}, "
+              f"reachability {c.components['reachability']}); max distance {c.max_distance_km} km",
+              f"- {t['pairing_ok'] if c.pairing_ok else t['pairing_ng']}"
+              + (f" ({t['coastal']}: {'、'.join(data.name(x) for x in c.coastal)}; {t['inland']}: "
+                 f"{'、'.join(data.name(x) for x in c.inland)})" if c.coastal else ""), ""]
+    for w in full.warnings:
+        lines.append(f"- {t['warn']}: {w}")
+    return "\n".join(lines)
+
+
+def plan_markdown(data: Dataset, ctx, plans: list, lang: str = "ja") -> str:
+    t = T[lang]
+    plan = plans[0]
+    prefs = "・".join(sorted(data.municipalities.loc[data.municipalities["prefecture_code"].isin(plan.prefectures),
+                                                     "prefecture"].unique()))
+    lines = [f"# {t['title']}：{prefs}", ""]
+    if plan.synthetic:
+        lines += [f"> {t['note_synth']}", ""]
+    gap = "n/a" if plan.gap != plan.gap else f"{plan.gap:.2%}"
+    lines += [f"## {t['summary']}", "",
+              f"- {t['status']}: **{plan.status}**; {t['objective']} {_yen(plan.objective, lang)}; {t['bound']} "
+              f"{_yen(plan.best_bound, lang) if plan.best_bound == plan.best_bound else 'n/a'}; {t['gap']} {gap}",
+              f"- {t['groups']}: {len(plan.groups)}; NPV {_yen(sum(g.npv_yen for g in plan.groups), lang)}; "
+              f"{t['savings']} {_yen(sum(g.annual_savings_yen for g in plan.groups), lang)}",
+              f"- {t['alone']}: {'、'.join(data.name(c) for c in plan.alone) or '-'}", "",
+              f"## {t['map']}", "", "![map](map.png)", "", f"## {t['groups']}", ""]
+    for k, g in enumerate(plan.groups, start=1):
+        lines += [_group_section(data, ctx, k, g, lang), ""]
+    lines.append(_assumptions(data, ctx.scenario, lang))
+    return "\n".join(lines) + "\n"
+
+
+def markdown_to_html(md: str, title: str, lang: str, images: dict[str, bytes] | None = None) -> str:
+    """A small Markdown subset (headings, lists, tables, bold, quotes, images) to self-contained HTML."""
+    images = images or {}
+    out, in_list, table = [], False, []
+
+    def inline(s: str) -> str:
+        s = html.escape(s)
+        return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", s)
+
+    def flush_table():
+        nonlocal table
+        if table:
+            head, body = table[0], table[2:]
+            out.append("<table><thead><tr>" + "".join(f"<th>{inline(c)}</th>" for c in head) + "</tr></thead><tbody>"
+                       + "".join("<tr>" + "".join(f"<td>{inline(c)}</td>" for c in r) + "</tr>" for r in body)
+                       + "</tbody></table>")
+            table = []
+
+    for line in md.splitlines():
+        if line.startswith("|"):
+            table.append([c.strip() for c in line.strip("|").split("|")])
+            continue
+        flush_table()
+        if line.startswith("- "):
+            if not in_list:
+                out.append("<ul>")
+                in_list = True
+            out.append(f"<li>{inline(line[2:])}</li>")
+            continue
+        if in_list:
+            out.append("</ul>")
+            in_list = False
+        if m := re.match(r"^(#{1,4}) (.*)", line):
+            n = len(m.group(1))
+            out.append(f"<h{n}>{inline(m.group(2))}</h{n}>")
+        elif m := re.match(r"^!\[(.*)\]\((.*)\)$", line):
+            src = m.group(2)
+            if src in images:
+                src = "data:image/png;base64," + base64.b64encode(images[src]).decode()
+            out.append(f'<p><img alt="{html.escape(m.group(1))}" src="{src}" style="max-width:100%"></p>')
+        elif line.startswith("> "):
+            out.append(f'<p class="note">{inline(line[2:])}</p>')
+        elif line.strip():
+            out.append(f"<p>{inline(line)}</p>")
+    flush_table()
+    if in_list:
+        out.append("</ul>")
+    return f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>
+body{{font-family:"IPAexGothic","Noto Sans CJK JP","Hiragino Sans","Yu Gothic",sans-serif;max-width:1000px;margin:24px auto;
+padding:0 16px;color:#222;line-height:1.6}} table{{border-collapse:collapse;margin:8px 0}}
+th,td{{border:1px solid #ccc;padding:3px 8px;text-align:left}} th{{background:#f0f3f7}}
+.note{{background:#fff4e5;border-left:4px solid #f0a020;padding:6px 10px}} h3{{border-bottom:2px solid #4363d8}}
+</style></head><body>
+{chr(10).join(out)}
+</body></html>
+"""
+
+
+def plan_files(data: Dataset, ctx, plans: list, lang: str = "ja") -> dict[str, bytes | str]:
+    """report.md, report.html, map.png and map.html of a proposal run (rendered in memory)."""
+    png = plan_png(data, plans[0], lang)
+    md = plan_markdown(data, ctx, plans, lang)
+    return {"map.png": png, "map.html": plan_html(data, plans[0], lang), "report.md": md,
+            "report.html": markdown_to_html(md, T[lang]["title"], lang, {"map.png": png})}
+
+
+def match_markdown(data: Dataset, res: dict, precedents: list[dict], lang: str = "ja") -> str:
+    t = T[lang]
+    lines = [f"# {t['match_title'].format(name=res['name'])}", ""]
+    if data.synthetic_rows:
+        lines += [f"> {t['note_synth']}", ""]
+    if res.get("note"):
+        lines += [res["note"], ""]
+    lines += ["![map](map.png)", "", f"## {t['options']}", ""]
+    for c in res["candidates"]:
+        who = c["group_id"] or "、".join(data.name(p) for p in c["partners"]) or "-"
+        lines += [f"### {c['rank']}. {c['kind']}: {who}", ""]
+        if c["kind"] != "alone":
+            lines += [f"- {t['npv']} ({res['name']}): {_yen(c['municipality']['npv_yen'], lang)}; "
+                      f"{t['savings']} {_yen(c['municipality']['annual_savings_yen'], lang)}",
+                      f"- {t['npv']} (group): {_yen(c['npv_yen'], lang)}; {t['score']} {c['continuity_score']}; "
+                      f"{t['golive']} FY{c['go_live_fy']}"]
+        lines += [f"- {r}" for r in c["reasons"]] + [""]
+    lines += [f"## {t['precedents']}", "", _md_table(
+        ["ID", t["name"], t["members"], t["pop"], t["similarity"], t["why"]],
+        [[p["group_id"], p["name"] or "-", p["members"], f"{p['population']:,}", p["similarity"], "、".join(p["why"])]
+         for p in precedents]), ""]
+    return "\n".join(lines) + "\n"
+
+
+def write_match_report(data: Dataset, res: dict, out_dir, lang: str = "ja", scenario=None) -> list[Path]:
+    """The advisor's proposal for one municipality: match_report.md/.html and its map, written atomically."""
+    from .api import context, precedents
+    from .plan import Plan
+
+    ctx = context(data, scenario)
+    prec = precedents(data, [res["municipality"]], lang=lang)
+    groups = [o.group for o in res["options"] if o.group is not None]
+    prefs = sorted({res["municipality"][:2]} | {c[:2] for g in groups[:1] for c in g.members})
+    pseudo = Plan("OPTIONS", 0.0, float("nan"), float("nan"), 0.0, ctx.scenario, prefs,
+                  groups=groups[:1], synthetic=bool(data.synthetic_rows))
+    title = T[lang]["match_title"].format(name=res["name"])
+    png = plan_png(data, pseudo, lang, highlight=res["municipality"], title=title)
+    md = match_markdown(data, res, prec, lang) + "\n" + _assumptions(data, ctx.scenario, lang) + "\n"
+    files = {"match_report.md": md, "match_report.html": markdown_to_html(md, title, lang, {"map.png": png}),
+             "map.png": png, "map.html": plan_html(data, pseudo, lang, highlight=res["municipality"])}
+    out = Path(out_dir)
+    written = []
+    for name, content in files.items():
+        write_atomic(out / name, content)
+        written.append(out / name)
+    return written

@@ -1,0 +1,116 @@
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+import optimizer as lg
+from optimizer.maps import plan_png
+from optimizer.report import plan_files
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.fixture(scope="module")
+def wakayama_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wakayama")
+    p = subprocess.run([sys.executable, str(ROOT / "cli.py"), "propose", "--pref", "30", "--out", str(out)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    assert f"wrote 7 files to {out}" in p.stdout
+    return out
+
+
+def test_propose_out_writes_every_file(wakayama_out):
+    names = {p.name for p in wakayama_out.iterdir()}
+    assert {"proposals.json", "proposals.csv", "proposals.geojson", "map.png", "map.html", "report.html",
+            "report.md"} <= names
+    img = Image.open(wakayama_out / "map.png")
+    assert img.width > 500 and img.height > 500
+    md = (wakayama_out / "report.md").read_text(encoding="utf-8")
+    assert "前提と出典" in md and "合成データ" in md and "国土数値情報" in md
+    assert "シャープレイ値" in md and "業務継続スコア" in md
+
+
+def test_map_png_has_no_missing_japanese_glyphs(data):
+    plan = lg.propose(data, ["30"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = plan_png(data, plan)
+    assert not [w for w in caught if "missing from" in str(w.message) or "Glyph" in str(w.message)]
+    import matplotlib.font_manager as fm
+    from matplotlib import rcParams
+    font = fm.findfont(fm.FontProperties(family=rcParams["font.family"]))
+    assert "ipaex" in font.lower()
+    assert Image.open(io.BytesIO(png)).format == "PNG"
+
+
+def test_html_files_are_self_contained(wakayama_out):
+    for name in ("map.html", "report.html"):
+        text = (wakayama_out / name).read_text(encoding="utf-8")
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), name
+        assert "@import" not in text and "<link" not in text
+
+
+def test_english_report(data, ctx):
+    plans = [lg.propose(data, ["30"])]
+    files = plan_files(data, ctx, plans, lang="en")
+    assert "Assumptions and sources" in files["report.md"] and "SYNTHETIC" in files["report.md"]
+
+
+def _chromium(url: str, tmp_path: Path) -> tuple[str, str]:
+    p = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        f"--user-data-dir={tmp_path / 'chrome'}", "--enable-logging=stderr", "--v=0",
+                        "--virtual-time-budget=3000", "--dump-dom", url],
+                       capture_output=True, text=True, timeout=120)
+    return p.stdout, p.stderr
+
+
+@pytest.mark.slow
+def test_report_and_map_load_in_headless_chromium_without_console_errors(wakayama_out, tmp_path):
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is required in CI (.ci/run installs it)")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    for name in ("report.html", "map.html#30201"):
+        dom, log = _chromium((wakayama_out / name.split("#")[0]).as_uri() + ("#30201" if "#" in name else ""), tmp_path)
+        console = [line for line in log.splitlines() if "CONSOLE" in line]
+        assert console == [], console
+        assert "</html>" in dom
+    # the map's script ran: the deep link opened 和歌山市's panel with its proposal
+    assert "和歌山市" in dom and "P01" in dom
+
+
+def test_compare_reports_differing_groups_and_value(data):
+    a = lg.propose(data, ["30"])
+    b = lg.propose(data, ["30"], scenario=lg.Scenario(vendor_mode="same"))
+    diff = lg.compare(a, b)
+    assert diff["value_difference"] == round(b.objective - a.objective)
+    assert diff["only_in_a"] or diff["only_in_b"]
+    assert lg.compare(a, a)["value_difference"] == 0 and lg.compare(a, a)["only_in_a"] == []
+
+
+def test_match_out_writes_the_advisors_proposal(tmp_path):
+    p = subprocess.run([sys.executable, str(ROOT / "cli.py"), "match", "--municipality", "30201", "--out",
+                        str(tmp_path), "--top", "3"], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    md = (tmp_path / "match_report.md").read_text(encoding="utf-8")
+    assert "和歌山市" in md and "参考となる先行グループ" in md and (tmp_path / "map.png").exists()
+
+
+def test_plan_objects_convert_to_frames(data):
+    plan = lg.propose(data, ["30"])
+    gdf = plan.to_geodataframe(data)
+    assert len(gdf) == sum(len(g.members) for g in plan.groups) and gdf.crs.to_epsg() == 4326
+    assert list(plan.groups_frame()["id"]) == [f"P{k:02d}" for k in range(1, len(plan.groups) + 1)]
+    s = lg.score(data, ["30341", "30361", "30362"])
+    assert len(s.shares_frame()) == 3

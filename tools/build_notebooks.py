@@ -1,0 +1,103 @@
+"""Write the three what-if notebooks and execute them in place (outputs stored).
+
+    python tools/build_notebooks.py
+
+The notebooks run against the shipped data; CI re-executes them (tests/test_notebooks.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NB = ROOT / "notebooks"
+
+SYNTH = ("> **Note.** The shipped survey's vendors and renewal years are **synthetic** (seeded sample data); "
+         "group membership, geography, population and fiscal strength are real. Replace them with your "
+         "prefecture's survey: `lg.load(survey=..., groups=...)`.")
+
+
+def md(s):
+    return nbformat.v4.new_markdown_cell(s)
+
+
+def code(s):
+    return nbformat.v4.new_code_cell(s)
+
+
+NOTEBOOKS = {
+    "01_prefecture_candidates.ipynb": [
+        md("# 01 · 都道府県のグループ案 (prefecture candidates)\n\nA prefecture's plan: which municipalities "
+           "should form new groups or join existing ones, proven optimal by CP-SAT, with a map and a table.\n\n" + SYNTH),
+        code("import optimizer as lg\nfrom IPython.display import Image, display\n\ndata = lg.load()\n"
+             "scenario = lg.Scenario()  # defaults: see optimizer/config.py\nplan = lg.propose(data, ['30'], scenario=scenario)  # 和歌山県\n"
+             "print(plan.status, 'gap', plan.gap, 'objective', f'{plan.objective:,.0f} yen')"),
+        code("plan.groups_frame()[['id', 'kind', 'base_group_id', 'joining', 'go_live_fy', 'vendor', "
+             "'annual_savings_yen', 'npv_yen', 'continuity_score', 'pairing_ok']]"),
+        code("from optimizer.maps import plan_png\ndisplay(Image(plan_png(data, plan)))"),
+        code("members = plan.to_frame().assign(name=lambda d: d.code.map(data.name))\nmembers.head(20)"),
+        code("# shares of the first proposed group: population, equal split, Shapley\n"
+             "g = plan.groups[0]\nlg.score(data, g.members, go_live=g.go_live_fy, base_group=g.base_group_id).shares_frame()"),
+    ],
+    "02_advisor_proposal.ipynb": [
+        md("# 02 · 支援アドバイザー向け提案 (advisor proposal)\n\n\"Where should 小坂町 go, and why?\" Ranked options "
+           "with reasons, and the precedent groups whose advisers to invite.\n\n" + SYNTH),
+        code("import pandas as pd\nimport optimizer as lg\n\ndata = lg.load()\nres = lg.match(data, '05303', top=5)\n"
+             "print(res['note'])\npd.DataFrame([{'rank': c['rank'], 'kind': c['kind'], 'group': c['group_id'], "
+             "'partners': ', '.join(data.name(p) for p in c['partners']), 'score_yen': c['score'], "
+             "'own_npv_yen': c['municipality']['npv_yen'], 'continuity': c['continuity_score']} for c in res['candidates']])"),
+        code("for c in res['candidates']:\n    print(c['rank'], c['kind'], c['group_id'] or '')\n"
+             "    for r in c['reasons']:\n        print('   -', r)"),
+        code("pd.DataFrame(lg.precedents(data, ['05303']))[['group_id', 'name', 'members', 'population', 'similarity', 'why']]"),
+        code("# the same in English\nen = lg.match(data, '05303', top=3, lang='en')\n[c['reasons'][:3] for c in en['candidates']]"),
+    ],
+    "03_what_if.ipynb": [
+        md("# 03 · What-if scenarios\n\nChange the renewal window, the vendor mode and the pairing rule, force or "
+           "forbid pairs, and compare the plans side by side (長野県, 20).\n\n" + SYNTH),
+        code("import matplotlib.pyplot as plt\nimport matplotlib_fontja  # noqa: F401  Japanese labels\nimport pandas as pd\n"
+             "import optimizer as lg\n\ndata = lg.load()\nbase = lg.Scenario()\n"
+             "scenarios = {\n    'base (migrate, window 2)': base,\n    'same vendor only': base.replace(vendor_mode='same'),\n"
+             "    'window 1 year': base.replace(renewal_window_years=1),\n    'window 3 years': base.replace(renewal_window_years=3),\n"
+             "    'no pairing rule': base.replace(require_inland_partner=False),\n"
+             "    'continuity x5': base.replace(weight_continuity=5.0),\n}\n"
+             "plans = {name: lg.propose(data, ['20'], scenario=sc) for name, sc in scenarios.items()}\n"
+             "summary = pd.DataFrame([{'scenario': n, 'status': p.status, 'groups': len(p.groups), "
+             "'npv_M_yen': sum(g.npv_yen for g in p.groups) / 1e6, "
+             "'mean_continuity': sum(g.continuity.score for g in p.groups) / max(1, len(p.groups)), "
+             "'alone': len(p.alone)} for n, p in plans.items()])\nsummary"),
+        code("fig, ax = plt.subplots(figsize=(7, 4.5))\nax.scatter(summary.npv_M_yen, summary.mean_continuity)\n"
+             "for _, r in summary.iterrows():\n    ax.annotate(r.scenario, (r.npv_M_yen, r.mean_continuity), fontsize=8)\n"
+             "ax.set_xlabel('NPV of all proposed groups (百万円)')\nax.set_ylabel('平均 業務継続スコア')\n"
+             "ax.set_title('長野県: savings vs continuity by scenario')\nplt.show()"),
+        code("lg.compare(plans['base (migrate, window 2)'], plans['same vendor only'])"),
+        code("# force a pair together and forbid another; an impossible requirement is explained\n"
+             "first = plans['base (migrate, window 2)'].groups[0]\na, b = first.joining[:2] if len(first.joining) > 1 else first.members[:2]\n"
+             "apart = lg.propose(data, ['20'], scenario=base.replace(apart=[[a, b]]))\n"
+             "print('apart', a, b, '->', apart.status, f'value change {apart.objective - plans[\"base (migrate, window 2)\"].objective:,.0f} yen')\n"
+             "far = lg.propose(data, ['20'], scenario=base.replace(together=[['20201', '20205']]))  # 長野市 + 飯田市\n"
+             "print(far.status, far.infeasibility)"),
+        md("## The coastal-inland pairing rule where it binds: 鹿児島県 (46)\n\nMost of 鹿児島's eligible "
+           "municipalities are coastal or on islands; the pairing rule decides which groups may form."),
+        code("k_on = lg.propose(data, ['46'], scenario=base)\nk_off = lg.propose(data, ['46'], scenario=base.replace(require_inland_partner=False))\n"
+             "pd.DataFrame([{'pairing rule': name, 'groups': len(p.groups), 'npv_M_yen': sum(g.npv_yen for g in p.groups) / 1e6, "
+             "'groups without a safe partner': sum(not g.continuity.pairing_ok for g in p.groups)} "
+             "for name, p in (('required', k_on), ('not required', k_off))])"),
+    ],
+}
+
+
+def main():
+    NB.mkdir(exist_ok=True)
+    for name, cells in NOTEBOOKS.items():
+        nb = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                                            "language": "python"}})
+        NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
+        nbformat.write(nb, NB / name)
+        print("executed", name)
+
+
+if __name__ == "__main__":
+    main()
