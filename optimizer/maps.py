@@ -23,6 +23,7 @@ import shapely  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from .data import Dataset  # noqa: E402
+from .fonts import font_face_css  # noqa: E402
 
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#469990",
            "#9a6324", "#800000", "#808000", "#000075", "#fabed4", "#ffd8b1", "#aaffc3", "#dcbeff", "#a9a9a9"]
@@ -143,8 +144,11 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
             fill = EXISTING
         else:
             fill = "#f4f4f4"
-        stroke = ' stroke="#000" stroke-width="2.5"' if c == highlight else ""
-        shapes.append(f'<path id="m{c}" data-code="{c}" d="{d}" fill="{fill}"{stroke}></path>')
+        joining = c in group_of and c in plan.groups[group_of[c]].joining
+        stroke = ' style="stroke:#000;stroke-width:2.5"' if c == highlight else (
+            ' style="stroke:#111;stroke-width:1.8"' if joining else "")
+        shapes.append(f'<path id="m{c}" data-code="{c}" d="{d}" fill="{fill}"{stroke}>'
+                      f'<title>{html.escape(data.name(c))}</title></path>')
     words = {
         "ja": {"click": "団体をクリックすると詳細を表示します", "pop": "人口", "vendor": "現行ベンダ", "renew": "更新年度",
                "existing": "既存グループ", "proposal": "グループ案", "members": "構成団体", "golive": "稼働年度",
@@ -159,13 +163,15 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
     legend = "".join(f'<li><span style="background:{PALETTE[k % len(PALETTE)]}"></span>P{k + 1:02d}'
                      f'{" (" + g.base_group_id + "+)" if g.base_group_id else ""}</li>' for k, g in enumerate(plan.groups))
     legend += f'<li><span style="background:{EXISTING}"></span>{html.escape(L["existing_plain"])}</li>'
+    if any(g.joining for g in plan.groups):
+        legend += f'<li><span style="background:#fff;border:2px solid #111;box-sizing:border-box"></span>{html.escape(L["joiner"])}</li>'
     synthetic = f'<p class="note">{html.escape(L["synthetic"])}</p>' if plan.synthetic else ""
     data_json = json.dumps(info, ensure_ascii=False).replace("</", "<\\/")
     words_json = json.dumps(words, ensure_ascii=False)
-    return f"""<!DOCTYPE html>
+    page = f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(L['title'])}</title>
-<style>
-body{{font-family:"IPAexGothic","Noto Sans CJK JP","Hiragino Sans","Yu Gothic",sans-serif;margin:12px;color:#222}}
+<style>/*FONT*/
+body{{font-family:"lgcloud-ja","IPAexGothic","Noto Sans CJK JP","Hiragino Sans","Yu Gothic",sans-serif;margin:12px;color:#222}}
 #wrap{{display:flex;gap:16px;align-items:flex-start}} svg{{border:1px solid #ccc;background:#eef5fb}}
 path{{stroke:#777;stroke-width:0.6;cursor:pointer}} path:hover{{opacity:.7}}
 #panel{{min-width:280px;max-width:340px;font-size:14px}} ul.legend{{list-style:none;padding:0}}
@@ -212,3 +218,4 @@ ul.legend span{{display:inline-block;width:14px;height:14px;margin-right:6px;ver
 }})();
 </script></body></html>
 """
+    return page.replace("/*FONT*/", font_face_css(page), 1)

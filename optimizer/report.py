@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from .data import SOURCES, SYNTHETIC_NOTE, Dataset
+from .fonts import font_face_css
 from .maps import plan_html, plan_png
 from .scoring import score_group
 from .textout import write_atomic
@@ -90,6 +91,7 @@ def _assumptions(data: Dataset, scenario, lang: str) -> str:
         f"{m.subsidy_rate} x 財政力補正 (assumed clip({m.subsidy_corr_intercept} - FSI, {m.subsidy_corr_min}, "
         f"{m.subsidy_corr_max}))",
         "- one-off cost levels are order-of-magnitude assumptions (see docs/model.md)",
+        "- font: IPAexGothic (IPA Font License v1.0), embedded as a subset",
     ]
     return "\n".join(lines)
 
@@ -211,10 +213,10 @@ def markdown_to_html(md: str, title: str, lang: str, images: dict[str, bytes] | 
     flush_table()
     if in_list:
         out.append("</ul>")
-    return f"""<!DOCTYPE html>
+    page = f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>
-body{{font-family:"IPAexGothic","Noto Sans CJK JP","Hiragino Sans","Yu Gothic",sans-serif;max-width:1000px;margin:24px auto;
+<style>/*FONT*/
+body{{font-family:"lgcloud-ja","IPAexGothic","Noto Sans CJK JP","Hiragino Sans","Yu Gothic",sans-serif;max-width:1000px;margin:24px auto;
 padding:0 16px;color:#222;line-height:1.6}} table{{border-collapse:collapse;margin:8px 0}}
 th,td{{border:1px solid #ccc;padding:3px 8px;text-align:left}} th{{background:#f0f3f7}}
 .note{{background:#fff4e5;border-left:4px solid #f0a020;padding:6px 10px}} h3{{border-bottom:2px solid #4363d8}}
@@ -222,6 +224,7 @@ th,td{{border:1px solid #ccc;padding:3px 8px;text-align:left}} th{{background:#f
 {chr(10).join(out)}
 </body></html>
 """
+    return page.replace("/*FONT*/", font_face_css(page), 1)
 
 
 def plan_files(data: Dataset, ctx, plans: list, lang: str = "ja") -> dict[str, bytes | str]:
