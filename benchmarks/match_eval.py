@@ -36,7 +36,7 @@ def main():
     rng = np.random.default_rng(args.seed)
     data = load()
     base = Context(data, Scenario())
-    base.adjacency_matrix
+    _ = base.adjacency_matrix  # build once, shared by every query
     s = data.survey
     pool = s[s["cloud_status"] != "group"]
     rows = list(zip(data.members["group_id"], data.members["code"]))

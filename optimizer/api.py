@@ -54,9 +54,7 @@ def match(data: Dataset, code: str, top: int = 5, lang: str = "ja", scenario=Non
     """Ranked options for one municipality; see :mod:`optimizer.matchmaking`."""
     from .matchmaking import match as _match
 
-    ctx = context(data, scenario)
-    ctx.adjacency_matrix
-    return _match(ctx, code, top=top, lang=lang)
+    return _match(context(data, scenario), code, top=top, lang=lang)
 
 
 def precedents(data: Dataset, codes: list[str], top: int = 5, lang: str = "ja", scenario=None) -> list[dict]:

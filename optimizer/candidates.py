@@ -71,12 +71,16 @@ def _check(ctx: Context, rows: np.ndarray, base: Base | None, rules) -> np.ndarr
 def _grow(ctx: Context, level: np.ndarray, elig: np.ndarray, A: np.ndarray, base: Base | None) -> np.ndarray:
     """All connected one-member extensions of each row (local indices into ``elig``), deduplicated, pruned."""
     out = []
+    near_base = None
+    if base is not None:  # eligible municipalities linked to the existing group (adjacent, or within join_link_km)
+        near = ctx.adjacency_matrix[np.ix_(base.idx, elig)] | (ctx.distance[np.ix_(base.idx, elig)]
+                                                                <= ctx.scenario.join_link_km)
+        near_base = near.any(axis=0)[None, :]
     for s in range(0, len(level), CHUNK):
         chunk = level[s:s + CHUNK]
         nb = A[chunk].any(axis=1) if chunk.shape[1] else np.zeros((len(chunk), len(elig)), bool)
-        if base is not None:
-            near = ctx.adjacency_matrix[np.ix_(base.idx, elig)] | (ctx.distance[np.ix_(base.idx, elig)] <= ctx.scenario.join_link_km)
-            nb |= near.any(axis=0)[None, :]
+        if near_base is not None:
+            nb |= near_base
         nb[np.arange(len(chunk))[:, None], chunk] = False
         rows, w = np.nonzero(nb)
         new = np.sort(np.hstack([chunk[rows], w[:, None]]), axis=1)

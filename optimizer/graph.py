@@ -31,7 +31,6 @@ rest of 和歌山 via 十津川村 instead of becoming an island.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 import geopandas as gpd
 import networkx as nx
@@ -50,17 +49,6 @@ COASTAL_MIN_KM = 1.0
 SEA_LINK_KM = 10.0
 
 NODE_ATTRS = ["name", "prefecture", "prefecture_code", "population", "coastal", "coastline_km", "lat", "lon"]
-
-
-@dataclass(frozen=True)
-class Edge:
-    a: str
-    b: str
-    kind: str
-    shared_border_km: float
-    distance_km: float
-    gap_km: float
-    via: tuple[str, ...] = ()
 
 
 def _point_distance(munis: pd.DataFrame, a, b) -> np.ndarray:

@@ -178,18 +178,26 @@ def _explain_together(ctx: Context, T: list[str]) -> list[str]:
     return [head + r for r in reasons]
 
 
-def explain(ctx: Context, core: list[str]) -> list[str]:
+def _admissible_alone(ctx: Context, cs, T: list[str]) -> bool:
+    """Whether some candidate group holds all of ``T`` (so ``T`` conflicts only with other requirements)."""
+    want = set(T)
+    for c in cs.candidates:
+        members = {ctx.codes[i] for i in c.members} | set(ctx.data.group_members.get(c.base_group, []))
+        if want <= members:
+            return True
+    return False
+
+
+def explain(ctx: Context, cs, core: list[str]) -> list[str]:
+    """The requirements named by CP-SAT's infeasible core, in words."""
     sc = ctx.scenario
-    out = []
-    together = [sc.together[int(k.split(":")[1])] for k in core if k.startswith("together:")]
-    apart = [sc.apart[int(k.split(":")[1])] for k in core if k.startswith("apart:")]
-    for T in together:
-        out += _explain_together(ctx, list(T))
-    if len(together) > 1 or apart:
-        if not out or len(out) < len(together):
-            names = "; ".join(" + ".join(t) for t in together) + ("; apart " + "; ".join(" / ".join(q) for q in apart)
-                                                                   if apart else "")
-            out.append(f"these requirements cannot hold at once: {names}")
+    together = [list(sc.together[int(k.split(":")[1])]) for k in core if k.startswith("together:")]
+    apart = [list(sc.apart[int(k.split(":")[1])]) for k in core if k.startswith("apart:")]
+    out = [r for T in together if not _admissible_alone(ctx, cs, T) for r in _explain_together(ctx, T)]
+    if len(together) + len(apart) > 1:
+        names = ["together " + " + ".join(t) for t in together] + ["apart " + " / ".join(q) for q in apart]
+        out.append("these requirements cannot all hold at once (each group can hold a municipality only once): "
+                   + "; ".join(names))
     return out or ["the requirements conflict (CP-SAT found no plan)"]
 
 
@@ -236,7 +244,7 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
             if plans:
                 break  # no further distinct plan
             p = Plan("INFEASIBLE", 0.0, float("nan"), float("nan"), sol.solve_seconds, sc, prefectures,
-                     infeasibility=explain(ctx, sol.core), stats=stats, synthetic=bool(ctx.data.synthetic_rows))
+                     infeasibility=explain(ctx, cs, sol.core), stats=stats, synthetic=bool(ctx.data.synthetic_rows))
             return [p]
         if sol.status not in ("OPTIMAL", "FEASIBLE"):
             plans.append(Plan(sol.status, 0.0, sol.best_bound, sol.gap, sol.solve_seconds, sc, prefectures,

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from .candidates import Candidate, CandidateSet
+from .candidates import CandidateSet
 
 
 @dataclass

@@ -197,8 +197,7 @@ def check_inputs(survey_path, groups_path, members_path, municipalities: pd.Data
             seen[code] = (gid, row)
     member_of = {c: g for c, (g, _) in seen.items()}
 
-    for row, gid, fy, mx, v in zip(groups["row_"], groups["group_id"], groups["start_fy"],
-                                   groups["max_members"], groups["vendor"]):
+    for row, gid, mx, v in zip(groups["row_"], groups["group_id"], groups["max_members"], groups["vendor"]):
         n = sum(1 for g in member_of.values() if g == gid)
         if gid is not None and n == 0:
             problems.append(Problem(gname, row, "group_id", f"group '{gid}' has no members in {mname}"))

@@ -53,7 +53,7 @@ def check_plan(ctx: Context, plan, scope: list[str]) -> list[str]:
             elif why := eligible(ctx, ctx.pos[c]):
                 problems.append(f"{gid}: {why}")
         for c in g.members:
-            if c in seen and not (g.base_group_id and c not in movers):
+            if c in seen:
                 problems.append(f"{gid}: {c} is also in {seen[c]}")
             seen.setdefault(c, gid)
             group_of_code[c] = k

@@ -1,11 +1,9 @@
 import numpy as np
-import pandas as pd
 import pytest
 
 from optimizer import cost
 from optimizer.api import score
-from optimizer.config import ModelParameters, Scenario, scenario_from_dict
-from optimizer.context import Context
+from optimizer.config import ModelParameters, scenario_from_dict
 from optimizer.data import load
 from optimizer.errors import InputError
 from optimizer.scoring import coalition_npv, score_group

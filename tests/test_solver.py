@@ -223,3 +223,13 @@ def test_cli_unknown_scenario_key_exits_2(tmp_path):
     sc.write_text('renewal_windw = 2\n', encoding="utf-8")
     p = _cli("propose", "--pref", "30", "--scenario", str(sc))
     assert p.returncode == 2 and "renewal_windw" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_conflicting_requirements_are_named_together(data):
+    # {37203, 37202} and {37202, 37204} are each admissible groups, but 37202 can be in one group only and no
+    # admissible group holds all three: CP-SAT's core names both requirements
+    for pair in (["37203", "37202"], ["37202", "37204"]):
+        assert propose(Context(data, Scenario(together=[pair])), ["37"])[0].status == "OPTIMAL"
+    plan = propose(Context(data, Scenario(together=[["37203", "37202"], ["37202", "37204"]])), ["37"])[0]
+    assert plan.status == "INFEASIBLE"
+    assert any("cannot all hold at once" in r and "37203" in r and "37204" in r for r in plan.infeasibility)
