@@ -270,7 +270,11 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, workers,
             click.echo(f"wrote {', '.join(str(w) for w in written)}", err=as_json)
         return
     plist = _prefs(prefs)
-    plans = run(ctx, plist, alternatives=alternatives)
+    def report(k, plan):
+        if alternatives > 1:
+            click.echo(f"plan {k}/{alternatives}: {plan.status}, objective {plan.objective:,.0f}", err=True)
+
+    plans = run(ctx, plist, alternatives=alternatives, progress=report)
     payload = plan_payload(d, plans)
     if plans[0].status == "INFEASIBLE":
         raise InfeasibleError(plans[0].infeasibility, payload)

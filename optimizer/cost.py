@@ -39,8 +39,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.stats import norm
+from scipy.special import ndtr  # standard normal CDF (lighter to import than scipy.stats)
 
 from .config import ModelParameters
 
@@ -76,9 +75,15 @@ def reduction_location(n, pop_gap_decades, switch_share, m: ModelParameters):
 def _offsets(sigma: float, q: float, delta: float) -> tuple[float, float, float, float]:
     """Quantile offsets (p10, p50, p90) and mean offset of the mixture noise."""
     def cdf(x):
-        return (1 - q) * norm.cdf(x / sigma) + q * norm.cdf((x + delta) / sigma)
-    lo, hi = -delta - 8 * sigma, 8 * sigma
-    qs = tuple(brentq(lambda x, p=p: cdf(x) - p, lo, hi) for p in (0.1, 0.5, 0.9))
+        return (1 - q) * ndtr(x / sigma) + q * ndtr((x + delta) / sigma)
+
+    qs = []
+    for p in (0.1, 0.5, 0.9):  # bisection: the CDF is increasing
+        lo, hi = -delta - 8 * sigma, 8 * sigma
+        for _ in range(100):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if cdf(mid) < p else (lo, mid)
+        qs.append(0.5 * (lo + hi))
     return (*qs, -q * delta)
 
 
@@ -101,7 +106,7 @@ def bin_probabilities(location, m: ModelParameters, edges=(0.2, 0.3, 0.4)) -> np
     loc = np.atleast_1d(np.asarray(location, dtype=float))[:, None]
     e = np.asarray(edges)[None, :]
     s, q, d = m.reduction_sigma, m.reduction_shortfall_p, m.reduction_shortfall
-    cdf = (1 - q) * norm.cdf((e - loc) / s) + q * norm.cdf((e - loc + d) / s)
+    cdf = (1 - q) * ndtr((e - loc) / s) + q * ndtr((e - loc + d) / s)
     return np.diff(np.hstack([np.zeros((len(loc), 1)), cdf, np.ones((len(loc), 1))]), axis=1)
 
 

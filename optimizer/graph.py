@@ -37,7 +37,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
 from .geography import Topology, haversine_km, land_borders, polygon_pairs_within
 
@@ -78,6 +77,8 @@ class _Vertices:
 
     def nearest_pair(self, a: tuple, b: tuple) -> tuple[float, str, str]:
         """(approximate distance m, code in a, code in b) for two ``points()`` results."""
+        from scipy.spatial import cKDTree  # imported here: only the national build needs it
+
         tree = cKDTree(b[0])
         dist, idx = tree.query(a[0])
         k = int(np.argmin(dist))

@@ -219,11 +219,13 @@ def _plan_from(ctx: Context, cs, sol: Solution, scope, prefectures, stats) -> Pl
                 synthetic=bool(ctx.data.synthetic_rows))
 
 
-def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validate: bool = True) -> list[Plan]:
+def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validate: bool = True,
+            progress=None) -> list[Plan]:
     """Best plan (and up to ``alternatives - 1`` next-best distinct plans) for some prefectures.
 
     Several prefectures are solved as one instance: groups may cross their borders.
     Every returned plan has passed :func:`~optimizer.validator.validate_plan`.
+    ``progress(k, plan)`` is called as each plan is found.
     """
     sc = ctx.scenario
     scope = scope_codes(ctx, prefectures)
@@ -254,6 +256,8 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
         if validate:
             validate_plan(ctx, plan, scope)
         plans.append(plan)
+        if progress:
+            progress(len(plans), plan)
         forbid.append(sol.chosen)
         if not sol.chosen:
             break
