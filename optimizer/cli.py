@@ -39,6 +39,9 @@ def _handle_errors(f):
             for p in exc.problems:
                 click.echo(f"  {p}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # e.g. --out names a file, or the disk is full
+            click.echo(f"error: cannot write {exc.filename or ''}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
         except InfeasibleError as exc:
             if exc.result is not None and kwargs.get("as_json"):
                 click.echo(to_json(exc.result))

@@ -143,7 +143,7 @@ class Scenario:
                 if not isinstance(s, (list, tuple)) or len(s) < 2:
                     problems.append(f"{key}: each entry is a list of at least two codes, got {s!r}")
         if problems:
-            raise InputError([Problem("scenario", None, None, p) for p in problems])
+            raise InputError([Problem("scenario", None, None, p, label="key") for p in problems])
 
     def effective(self) -> dict[str, Any]:
         """All parameters as plain data (for JSON output)."""
@@ -159,17 +159,17 @@ class Scenario:
 def _coerce(name: str, value: Any, default: Any, file: str) -> Any:
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise InputError(Problem(file, None, name, f"must be true or false, not {value!r}"))
+            raise InputError(Problem(file, None, name, f"must be true or false, not {value!r}", label="key"))
     elif isinstance(default, int):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InputError(Problem(file, None, name, f"must be a whole number, not {value!r}"))
+            raise InputError(Problem(file, None, name, f"must be a whole number, not {value!r}", label="key"))
     elif isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(Problem(file, None, name, f"must be a number, not {value!r}"))
+            raise InputError(Problem(file, None, name, f"must be a number, not {value!r}", label="key"))
         value = float(value)
     elif isinstance(default, list):
         if not isinstance(value, list):
-            raise InputError(Problem(file, None, name, f"must be a list, not {value!r}"))
+            raise InputError(Problem(file, None, name, f"must be a list, not {value!r}", label="key"))
         value = [[str(x) for x in v] if isinstance(v, list) else str(v) for v in value]
     return value
 
@@ -178,13 +178,13 @@ def scenario_from_dict(data: dict, file: str = "scenario") -> Scenario:
     """Build a :class:`Scenario` from a dict (as read from TOML); unknown keys are errors."""
     defaults = Scenario()
     known = {f.name for f in fields(Scenario)} - {"model"}
-    problems = [Problem(file, None, k, "unknown key") for k in data if k not in known | {"model"}]
+    problems = [Problem(file, None, k, "unknown key", label="key") for k in data if k not in known | {"model"}]
     model_data = data.get("model", {})
     mknown = {f.name for f in fields(ModelParameters)}
     if not isinstance(model_data, dict):
-        problems.append(Problem(file, None, "model", "must be a table"))
+        problems.append(Problem(file, None, "model", "must be a table", label="key"))
         model_data = {}
-    problems += [Problem(file, None, f"model.{k}", "unknown key") for k in model_data if k not in mknown]
+    problems += [Problem(file, None, f"model.{k}", "unknown key", label="key") for k in model_data if k not in mknown]
     if problems:
         raise InputError(problems)
     kwargs = {}
@@ -194,7 +194,7 @@ def scenario_from_dict(data: dict, file: str = "scenario") -> Scenario:
         d = getattr(defaults, k)
         if k == "open_groups":
             if not (v in ("all", "none") or isinstance(v, list)):
-                raise InputError(Problem(file, None, k, "must be \"all\", \"none\" or a list of group ids"))
+                raise InputError(Problem(file, None, k, "must be \"all\", \"none\" or a list of group ids", label="key"))
             kwargs[k] = [str(x) for x in v] if isinstance(v, list) else v
             continue
         kwargs[k] = _coerce(k, v, d, file)

@@ -18,13 +18,14 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+    label: str = "column"  # what ``column`` names: a CSV column, or a scenario "key"
 
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
             where += f" row {self.row} (line {self.row + 1})"
         if self.column:
-            where += f", column '{self.column}'"
+            where += f", {self.label} '{self.column}'"
         return f"{where}: {self.message}"
 
 

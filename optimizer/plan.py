@@ -117,30 +117,35 @@ def check_scenario_lists(ctx: Context, scope: list[str]) -> None:
     sc = ctx.scenario
     problems = []
     groups = set(ctx.data.group_members)
+    def unknown(c: str) -> str:
+        hint = f"; did you mean '{c.zfill(5)}' ({ctx.data.name(c.zfill(5))})? codes are 5-digit text" \
+            if c.isdigit() and c.zfill(5) in ctx.pos and c != c.zfill(5) else ""
+        return f"unknown municipality code '{c}'{hint}"
+
     for key in ("together", "apart"):
         for s in getattr(sc, key):
             for c in s:
                 if c not in ctx.pos:
-                    problems.append(Problem("scenario", None, key, f"unknown municipality code '{c}'"))
+                    problems.append(Problem("scenario", None, key, unknown(c), label="key"))
                 elif c not in scope:
-                    problems.append(Problem("scenario", None, key, f"{c} {ctx.data.name(c)} is outside the selected prefectures"))
+                    problems.append(Problem("scenario", None, key, f"{c} {ctx.data.name(c)} is outside the selected prefectures", label="key"))
     for key in ("alone", "locked"):
         for c in getattr(sc, key):
             if c not in ctx.pos and not (key == "locked" and c in groups):
-                problems.append(Problem("scenario", None, key, f"unknown municipality code or group '{c}'"))
+                problems.append(Problem("scenario", None, key, unknown(c), label="key"))
     if isinstance(sc.open_groups, list):
-        problems += [Problem("scenario", None, "open_groups", f"unknown group '{g}'") for g in sc.open_groups
+        problems += [Problem("scenario", None, "open_groups", f"unknown group '{g}'", label="key") for g in sc.open_groups
                      if g not in groups]
     together_codes = {c for t in sc.together for c in t}
     for c in sorted(together_codes & (set(sc.alone) | set(sc.locked))):
         problems.append(Problem("scenario", None, "together",
-                                f"{c} must be together with others but is also listed as alone/locked"))
+                                f"{c} must be together with others but is also listed as alone/locked", label="key"))
     for q in sc.apart:
         for t in sc.together:
             both = set(q) & set(t)
             if len(both) >= 2:
                 problems.append(Problem("scenario", None, "apart",
-                                        f"{sorted(both)} must be apart but are also required together"))
+                                        f"{sorted(both)} must be apart but are also required together", label="key"))
     if problems:
         raise InputError(problems)
 

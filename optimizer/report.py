@@ -25,7 +25,8 @@ T = {
         "groups": "提案グループ", "alone": "提案なし（単独）の団体", "members": "構成団体", "name": "団体名",
         "code": "団体コード", "pop": "人口", "vendor": "現行ベンダ", "renew": "更新年度", "role": "区分",
         "joining": "新規参加", "existing": "既存構成団体", "timeline": "スケジュール", "costs": "費用と効果",
-        "baseline": "現行の年間情報システム経費（推計）", "savings": "年間削減額（期待値）", "range": "削減率 p10／p50／p90",
+        "baseline": "現行の年間情報システム経費（推計）", "savings": "年間削減額（期待値）",
+        "savings_range": "年間削減額 p10〜p90", "range": "削減率 p10／p50／p90",
         "oneoff": "一時経費（共同化計画・移行・研修等）", "subsidy": "特別交付税措置（見込み）", "npv": "正味現在価値（NPV）",
         "shares": "団体別の負担と効果", "share_cost": "一時経費負担（人口割）", "share_equal": "一時経費負担（均等割）",
         "share_savings": "年間削減額", "shapley": "シャープレイ値（NPV）", "better": "単独より有利",
@@ -44,6 +45,7 @@ T = {
         "code": "code", "pop": "population", "vendor": "vendor now", "renew": "renewal FY", "role": "role",
         "joining": "joining", "existing": "existing member", "timeline": "Timeline", "costs": "Costs and savings",
         "baseline": "Current annual IT cost (estimate)", "savings": "Expected savings per year",
+        "savings_range": "Savings per year, p10 - p90",
         "range": "Reduction p10 / p50 / p90", "oneoff": "One-off costs (planning, migration, training...)",
         "subsidy": "Special allocation tax support (expected)", "npv": "Net present value (NPV)",
         "shares": "Per-member shares", "share_cost": "one-off share (population)", "share_equal": "one-off share (equal)",
@@ -96,6 +98,14 @@ def _assumptions(data: Dataset, scenario, lang: str) -> str:
     return "\n".join(lines)
 
 
+def _savings_at(ctx, g, rate: float) -> float:
+    """Annual savings if the group's reduction rate were ``rate`` (an expansion: net of what the group saves now)."""
+    if not g.base_group_id:
+        return rate * g.baseline_cost_yen
+    # the expected figure is rate_mean * B - old; shift it by the difference of rates
+    return g.annual_savings_yen + (rate - g.reduction_rate["mean"]) * g.baseline_cost_yen
+
+
 def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
     t = T[lang]
     s, mu = data.survey, data.municipalities
@@ -122,6 +132,7 @@ def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
         [t["baseline"], _yen(g.baseline_cost_yen, lang)],
         [t["range"], f"{r['p10']:.0%} / {r['p50']:.0%} / {r['p90']:.0%}"],
         [t["savings"], _yen(g.annual_savings_yen, lang)],
+        [t["savings_range"], f"{_yen(_savings_at(ctx, g, r['p10']), lang)} – {_yen(_savings_at(ctx, g, r['p90']), lang)}"],
         [t["oneoff"], _yen(g.one_off_cost_yen, lang)],
         [t["subsidy"], _yen(g.subsidy_yen, lang)],
         [t["npv"], _yen(g.npv_yen, lang)],
