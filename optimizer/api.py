@@ -36,9 +36,23 @@ def context(data: Dataset, scenario: Scenario | str | Path | None = None) -> Con
     return _CONTEXTS[key]
 
 
+def expanded_group(data: Dataset, members: list[str]) -> str | None:
+    """The existing group that ``members`` expand: all of its members and at least one other; else None."""
+    given = set(members)
+    found = [g for g, codes in data.group_members.items() if set(codes) < given]
+    return found[0] if len(found) == 1 else None
+
+
 def score(data: Dataset, members: list[str], go_live: int | None = None, scenario=None,
-          base_group: str | None = None, shares: bool = True) -> GroupScore:
-    """Score ``members`` as one group (see :mod:`optimizer.scoring`)."""
+          base_group: str | None = None, shares: bool = True, as_new: bool = False) -> GroupScore:
+    """Score ``members`` as one group (see :mod:`optimizer.scoring`).
+
+    When ``members`` hold every member of one existing group plus others, they are scored
+    as that group's expansion (as ``propose`` does), unless ``as_new`` or another
+    ``base_group`` is given.
+    """
+    if base_group is None and not as_new:
+        base_group = expanded_group(data, list(members))
     return score_group(context(data, scenario), list(members), go_live=go_live, base_group=base_group, shares=shares)
 
 

@@ -157,12 +157,17 @@ def graph(prefs, out, survey, groups, group_members, as_json):
 @click.option("--members", help="Comma-separated municipality codes.")
 @click.option("--group", "group_id", help="Score an existing group, e.g. G015.")
 @click.option("--go-live", "go_live", type=int, help="Go-live fiscal year (default: best admissible).")
+@click.option("--as-new", is_flag=True, help="Score as a new group even when the members expand an existing one.")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML (model parameters in [model]).")
 @_data_options
 @_json_option
 @_handle_errors
-def score(members, group_id, go_live, scenario, survey, groups, group_members, as_json):
-    """Projected cost reduction, continuity and fair shares of a group."""
+def score(members, group_id, go_live, as_new, scenario, survey, groups, group_members, as_json):
+    """Projected cost reduction, continuity and fair shares of a group.
+
+    Members that include a whole existing group plus others are scored as its expansion
+    (against the status quo, as `propose` does); --as-new scores them as a new group.
+    """
     from .api import score as api_score
 
     if bool(members) == bool(group_id):
@@ -174,13 +179,16 @@ def score(members, group_id, go_live, scenario, survey, groups, group_members, a
         codes = d.group_members[group_id]
     else:
         codes = _codes(members)
-    res = api_score(d, codes, go_live=go_live, scenario=scenario)
+    res = api_score(d, codes, go_live=go_live, scenario=scenario, as_new=as_new)
     out = res.as_dict()
-    out.pop("kind"), out.pop("base_group_id"), out.pop("joining"), out.pop("value")
+    out.pop("value")
     if as_json:
         click.echo(to_json(out))
         return
     click.echo(f"members: {', '.join(f'{c} {d.name(c)}' for c in out['members'])}")
+    if res.base_group_id:
+        click.echo(f"scored as an expansion of {res.base_group_id} by {', '.join(d.name(c) for c in res.joining)} "
+                   "(against the status quo; --as-new to score as a new group)")
     r = out["reduction_rate"]
     click.echo(table([
         {"item": "go-live FY", "value": str(out["go_live_fy"])},

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+import optimizer as lg
+
 from optimizer.config import Scenario
 from optimizer.context import Context
 from optimizer.matchmaking import match, precedents
@@ -45,6 +47,9 @@ def test_every_option_satisfies_the_rules_and_equals_score(ctx, kosaka):
             fresh = score_group(free, g.members, go_live=g.go_live_fy, vendor=g.vendor)
         assert fresh.npv_yen == pytest.approx(o.npv_yen)
         assert fresh.continuity.score == o.continuity_score
+        # and what the `score` command reports for the resulting group, on the data as shipped
+        public = lg.score(ctx.data, g.members, go_live=g.go_live_fy)
+        assert public.npv_yen == pytest.approx(o.npv_yen) and public.base_group_id == o.group_id
 
 
 def test_a_municipality_no_group_may_take_gets_alone_first_with_reasons(data):

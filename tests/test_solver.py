@@ -233,3 +233,12 @@ def test_conflicting_requirements_are_named_together(data):
     plan = propose(Context(data, Scenario(together=[["37203", "37202"], ["37202", "37204"]])), ["37"])[0]
     assert plan.status == "INFEASIBLE"
     assert any("cannot all hold at once" in r and "37203" in r and "37204" in r for r in plan.infeasibility)
+
+
+def test_cli_score_of_each_proposed_group_equals_the_plan():
+    plan = json.loads(_cli("propose", "--pref", "30", "--json").stdout)
+    for g in plan["groups"]:
+        out = json.loads(_cli("score", "--members", ",".join(g["members"]), "--json").stdout)
+        assert out["kind"] == g["kind"] and out["base_group_id"] == g["base_group_id"]
+        assert out["npv_yen"] == g["npv_yen"] and out["go_live_fy"] == g["go_live_fy"]
+        assert out["continuity"]["score"] == g["continuity_score"]
