@@ -29,11 +29,13 @@ def context(data: Dataset, scenario: Scenario | str | Path | None = None) -> Con
     """The scoring context for ``data`` under ``scenario`` (cached per dataset and scenario)."""
     sc = scenario_of(scenario)
     key = (id(data), repr(sc))
-    if key not in _CONTEXTS:
+    ctx = _CONTEXTS.get(key)
+    if ctx is None or ctx.data is not data:  # an id can be re-used once a dataset is gone
         if len(_CONTEXTS) > 8:
             _CONTEXTS.clear()
-        _CONTEXTS[key] = Context(data, sc)
-    return _CONTEXTS[key]
+        reuse = next((c for c in _CONTEXTS.values() if c.data is data), None)
+        ctx = _CONTEXTS[key] = Context(data, sc, reuse=reuse)
+    return ctx
 
 
 def expanded_group(data: Dataset, members: list[str]) -> str | None:

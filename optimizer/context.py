@@ -105,7 +105,3 @@ class Context:
         for i, nb in enumerate(self.adjacency):
             A[i, list(nb)] = True
         return A
-
-    def with_scenario(self, scenario: Scenario) -> "Context":
-        """A context for another scenario (re-uses the loaded data and graph)."""
-        return Context(self.data, scenario)

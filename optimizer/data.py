@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -57,7 +57,6 @@ class Dataset:
     members: pd.DataFrame
     vendors: pd.DataFrame
     paths: dict[str, Path]
-    _cache: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def group_of(self) -> dict[str, str]:

@@ -220,13 +220,14 @@ def _connected_explain(ctx, idx, base=None):
     if base is not None:
         seen |= set(int(i) for i in base.idx)
         stack = list(seen)
-    near_base = set()
+    near_base, base_set = set(), set()
     if base is not None:
         d = ctx.distance[np.ix_(base.idx, idx)].min(axis=0)
         near_base = {int(i) for i, km in zip(idx, d) if km <= ctx.scenario.join_link_km}
+        base_set = set(base.idx.tolist())
     while stack:
         u = stack.pop()
-        links = set(ctx.adjacency[u]) | (near_base if base is not None and u in set(base.idx.tolist()) else set())
+        links = set(ctx.adjacency[u]) | (near_base if u in base_set else set())
         for j in links:
             if j in members and j not in seen:
                 seen.add(j)

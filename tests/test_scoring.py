@@ -3,7 +3,7 @@ import pytest
 
 from optimizer import cost
 from optimizer.api import score
-from optimizer.config import ModelParameters, scenario_from_dict
+from optimizer.config import ModelParameters, Scenario, scenario_from_dict
 from optimizer.data import load
 from optimizer.errors import InputError
 from optimizer.scoring import coalition_npv, score_group
@@ -93,3 +93,11 @@ def test_later_go_live_extends_contracts_at_a_premium(ctx):
     late = score_group(ctx, ["30341", "30361", "30362"], go_live=2024)
     assert late.timing_cost_yen > early.timing_cost_yen
     assert late.npv_yen < early.npv_yen
+
+
+def test_api_contexts_follow_their_dataset(data, survey_copy):
+    from optimizer.api import context
+
+    other = load(survey=survey_copy.save(), groups=survey_copy.groups)
+    assert context(data).data is data and context(other).data is other
+    assert context(data, Scenario(max_size=5)).scenario.max_size == 5
