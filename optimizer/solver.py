@@ -22,9 +22,11 @@ small infeasible subset,
 Municipalities in no chosen candidate stay alone. Solves are deterministic: one
 worker, a fixed seed and a *deterministic* time limit.
 
-The candidates are exact (every feasible group is enumerated, up to safe pruning),
-so the LP relaxation bound of this model is tight and CP-SAT proves optimality in
-seconds on every prefecture; the optimality gap is reported from CP-SAT's bound.
+The candidates are exact (every feasible group is enumerated, up to safe pruning), so
+the objective is exactly the scoring model's and the relaxation is tight: CP-SAT proves
+optimality in seconds on every prefecture, where an assignment model with flow
+connectivity stalls with large gaps (``benchmarks/formulations.py``, ``docs/model.md``).
+Status, bound and gap are reported as CP-SAT gives them.
 """
 
 from __future__ import annotations
