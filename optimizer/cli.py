@@ -265,7 +265,8 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, workers,
             plans = propose_all(ctx, workers=workers, progress=lambda p: bar.update(1))
         payload = {"prefectures": {p: plan_payload(d, [pl]) for p, pl in plans.items()}, "totals": totals(plans)}
         if out_dir:
-            written = write_outputs(d, list(plans.values()), out_dir, {"proposals.json": to_json(payload)})
+            written = write_outputs(d, list(plans.values()), out_dir, {"proposals.json": to_json(payload)},
+                                    separate=True)
         if as_json:
             click.echo(to_json(payload))
         else:

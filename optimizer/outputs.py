@@ -27,10 +27,13 @@ CSV_HEADERS = {
 KIND_JA = {"new": "新規", "expand": "既存拡大", "alone": "単独"}
 
 
-def plan_rows(data: Dataset, plans: list[Plan]) -> list[dict]:
+def plan_rows(data: Dataset, plans: list[Plan], separate: bool = False) -> list[dict]:
+    """One row per (plan, group, member); ``plan`` is the alternative's number, or the prefectures if ``separate``."""
     m, s = data.municipalities, data.survey
     rows = []
     for p_no, plan in enumerate(plans, start=1):
+        if separate:
+            p_no = "+".join(plan.prefectures)
         for k, g in enumerate(plan.groups, start=1):
             for c in g.members:
                 rows.append({
@@ -48,17 +51,21 @@ def plan_rows(data: Dataset, plans: list[Plan]) -> list[dict]:
     return rows
 
 
-def proposals_csv(data: Dataset, plans: list[Plan]) -> bytes:
+def proposals_csv(data: Dataset, plans: list[Plan], separate: bool = False) -> bytes:
     """UTF-8 with BOM (Excel opens it with Japanese intact), Japanese headers."""
-    df = pd.DataFrame(plan_rows(data, plans), columns=list(CSV_HEADERS)).rename(columns=CSV_HEADERS)
+    df = pd.DataFrame(plan_rows(data, plans, separate), columns=list(CSV_HEADERS)).rename(columns=CSV_HEADERS)
     buf = io.StringIO()
     df.to_csv(buf, index=False)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def proposals_geojson(data: Dataset, plans: list[Plan]) -> str:
-    """Member polygons (EPSG:4326) with their group's attributes; plan 1 only."""
-    rows = pd.DataFrame(plan_rows(data, plans[:1]))
+def proposals_geojson(data: Dataset, plans: list[Plan], separate: bool = False) -> str:
+    """Member polygons (EPSG:4326) with their group's attributes.
+
+    ``plans`` are alternatives of one instance (only the best is drawn) unless
+    ``separate`` (one plan per prefecture, as ``--all`` gives): then all are drawn.
+    """
+    rows = pd.DataFrame(plan_rows(data, plans if separate else plans[:1], separate))
     if rows.empty:
         return json.dumps({"type": "FeatureCollection", "features": []})
     b = data.boundaries.loc[rows["code"]].to_crs("EPSG:4326").reset_index()
@@ -85,13 +92,17 @@ def plan_payload(data: Dataset, plans: list[Plan]) -> dict:
     return out
 
 
-def write_outputs(data: Dataset, plans: list[Plan], out_dir: str | Path, extra: dict[str, bytes | str] | None = None) -> list[Path]:
-    """Render every output in memory, then write each file atomically; returns the paths written."""
+def write_outputs(data: Dataset, plans: list[Plan], out_dir: str | Path, extra: dict[str, bytes | str] | None = None,
+                  separate: bool = False) -> list[Path]:
+    """Render every output in memory, then write each file atomically; returns the paths written.
+
+    ``separate``: the plans are independent instances (``--all``), not alternatives.
+    """
     out_dir = Path(out_dir)
     files: dict[str, bytes | str] = {
         "proposals.json": to_json(plan_payload(data, plans)),
-        "proposals.csv": proposals_csv(data, plans),
-        "proposals.geojson": proposals_geojson(data, plans),
+        "proposals.csv": proposals_csv(data, plans, separate),
+        "proposals.geojson": proposals_geojson(data, plans, separate),
     }
     files.update(extra or {})
     written = []

@@ -1,4 +1,5 @@
 import io
+import json
 import os
 import re
 import shutil
@@ -113,3 +114,15 @@ def test_plan_objects_convert_to_frames(data):
     assert list(plan.groups_frame()["id"]) == [f"P{k:02d}" for k in range(1, len(plan.groups) + 1)]
     s = lg.score(data, ["30341", "30361", "30362"])
     assert len(s.shares_frame()) == 3
+
+
+@pytest.mark.slow
+def test_propose_all_covers_every_prefecture(tmp_path):
+    p = subprocess.run([sys.executable, str(ROOT / "cli.py"), "propose", "--all", "--json", "--out", str(tmp_path)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert len(out["prefectures"]) == 47 and out["totals"]["optimal"] == 47
+    import geopandas as gpd
+    gdf = gpd.read_file(tmp_path / "proposals.geojson")
+    assert gdf["code"].str[:2].nunique() > 30  # groups drawn from every solved prefecture, not only the first
