@@ -127,17 +127,18 @@ def member_one_off(pop, mig_factor, m: ModelParameters) -> np.ndarray:
     return m.planning_member_yen + m.consultant_member_yen + migration + training + m.stabilisation_member_yen
 
 
-def annuity(go_live: int, planning_fy: int, m: ModelParameters) -> float:
-    """Present value at ``planning_fy`` of 1 yen a year for ``horizon_years`` from ``go_live``."""
-    t = np.arange(m.horizon_years) + (go_live - planning_fy)
-    return float(np.sum((1 + m.discount_rate) ** (-t.astype(float))))
+def annuity(go_live, planning_fy: int, m: ModelParameters) -> np.ndarray:
+    """Present value at ``planning_fy`` of 1 yen a year for ``horizon_years`` from ``go_live`` (vectorised)."""
+    t = np.asarray(go_live, dtype=float) - planning_fy
+    return ((1 + m.discount_rate) ** -(t[..., None] + np.arange(m.horizon_years))).sum(axis=-1)
 
 
-def discount(year: int, planning_fy: int, m: ModelParameters) -> float:
-    return float((1 + m.discount_rate) ** (-(year - planning_fy)))
+def discount(year, planning_fy: int, m: ModelParameters) -> np.ndarray:
+    """Discount factor from ``year`` back to ``planning_fy`` (vectorised)."""
+    return (1 + m.discount_rate) ** -(np.asarray(year, dtype=float) - planning_fy)
 
 
-def timing_cost(baseline, renewal, go_live: int, m: ModelParameters) -> np.ndarray:
-    """Contract extension (renewal before go-live) or early exit (after) per member, yen."""
-    gap = go_live - np.asarray(renewal, dtype=float)
-    return np.where(gap >= 0, m.extension_premium * gap, m.early_exit_cost * (-gap)) * np.asarray(baseline)
+def timing_cost(baseline, renewal, go_live, m: ModelParameters) -> np.ndarray:
+    """Contract extension (renewal before go-live) or early exit (after) per member, yen (broadcasts)."""
+    gap = np.asarray(go_live) - np.asarray(renewal, dtype=float)
+    return np.where(gap >= 0, m.extension_premium * gap, -m.early_exit_cost * gap) * np.asarray(baseline)

@@ -124,10 +124,12 @@ def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarra
     baseline_i = ctx.baseline[P] * valid
     baseline = baseline_i.sum(axis=1)
     annual = rate * baseline
+    old_rate = 0.0  # the existing group's expected rate today (expansions are valued against it)
     if base is not None:
         b = base.idx[None, :]
         old = _reduction_location(ctx, b, np.ones_like(b, dtype=bool), np.zeros_like(b, dtype=bool))
-        annual = annual - float(cost.expected_reduction(old, m)[0]) * float(ctx.baseline[base.idx].sum())
+        old_rate = float(cost.expected_reduction(old, m)[0])
+        annual = annual - old_rate * float(ctx.baseline[base.idx].sum())
     reg = ctx.registry_population[P]
     factor = ctx.migration_factor[ctx.vendor_code[P], vendor[:, None]]
     one_off_i = np.where(moving, cost.member_one_off(reg, factor, m), 0.0)
@@ -136,18 +138,17 @@ def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarra
     group_corr = (corr * reg * valid).sum(axis=1) / np.maximum((reg * valid).sum(axis=1), 1.0)
     one_off = one_off_i.sum(axis=1) + fixed
     subsidy = m.subsidy_rate * ((one_off_i * corr).sum(axis=1) + fixed * group_corr)
-    gap = year[:, None] - ctx.renewal[P]
-    timing_i = np.where(moving, np.where(gap >= 0, m.extension_premium * gap, -m.early_exit_cost * gap) * baseline_i, 0.0)
+    timing_i = np.where(moving, cost.timing_cost(baseline_i, ctx.renewal[P], year[:, None], m), 0.0)
     timing = timing_i.sum(axis=1)
-    t = (year - sc.planning_fy).astype(float)
-    annuity = ((1 + m.discount_rate) ** -(t[:, None] + np.arange(m.horizon_years)[None, :])).sum(axis=1)
-    disc = (1 + m.discount_rate) ** -(t - 1)
+    annuity = cost.annuity(year, sc.planning_fy, m)
+    disc = cost.discount(year - 1, sc.planning_fy, m)
     npv = annual * annuity - (one_off - subsidy + timing) * disc
     if base is None:
         npv = np.where(n >= 2, npv, 0.0)
     return {"loc": loc, "baseline": baseline, "annual": annual, "one_off": one_off, "subsidy": subsidy,
             "timing": timing, "npv": npv, "one_off_i": one_off_i, "baseline_i": baseline_i, "rate": rate,
-            "timing_i": timing_i, "annuity": annuity, "cost_discount": disc, "fixed": fixed, "group_corr": group_corr}
+            "timing_i": timing_i, "annuity": annuity, "cost_discount": disc, "fixed": fixed, "group_corr": group_corr,
+            "old_rate": old_rate}
 
 
 def _options(ctx: Context, M: np.ndarray, base: Base | None, go_live, vendor):
@@ -308,8 +309,6 @@ def member_accounts(ctx: Context, codes: list[str], go_live: int, vendor: str, b
     own_cost = own_cost + float(money["fixed"][0]) * reg / reg.sum() * (1 - m.subsidy_rate * float(money["group_corr"][0]))
     gain = rate * b
     if base is not None:
-        bp = np.maximum(ctx.registry_population[base.idx], 100.0)
-        old = cost.reduction_location(base.size, np.log10(bp.max() / bp.min()), 0.0, m)
-        gain[: base.size] = (rate - float(cost.expected_reduction(old, m))) * b[: base.size]
+        gain[: base.size] = (rate - money["old_rate"]) * b[: base.size]
     return {c: {"annual_savings_yen": float(gain[k]), "npv_yen": float(gain[k] * A - own_cost[k] * disc)}
             for k, c in enumerate(order)}
