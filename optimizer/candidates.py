@@ -12,6 +12,8 @@ members count as one node), with the expansion forms of the rules.
 Every candidate is scored with :func:`optimizer.scoring.batch_scores` (the same code
 as ``score``). A candidate is dropped when
 
+* it has no individually rational option (municipal NPV below 0: some member would be
+  worse off than alone under any split, :func:`optimizer.scoring.rational_batch`), or
 * its value is not positive (staying alone is at least as good), or
 * one of its sub-groups with one member less is itself a candidate with at least the
   same value (*dominance*: in a set-packing optimum the sub-group can replace it,
@@ -138,7 +140,7 @@ def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True, see
         enumerated += len(sel)
         for s in range(0, len(sel), CHUNK):
             part = sel[s:s + CHUNK]
-            best = batch_scores(ctx, full[part], base)
+            best = batch_scores(ctx, full[part], base, rational=sc.require_individual_rationality)
             for r, row in enumerate(level[part]):
                 key = tuple(int(x) for x in elig[row])
                 v = float(best["value"][r])

@@ -186,6 +186,12 @@ def score(members, group_id, go_live, as_new, scenario, survey, groups, group_me
         click.echo(to_json(out))
         return
     click.echo(f"members: {', '.join(f'{c} {d.name(c)}' for c in out['members'])}")
+    if res.kind == "alone":
+        click.echo("alone: one municipality on its own is its outside option (no group, nothing changes); "
+                   "give at least two codes")
+        return
+    if res.note:
+        click.echo(f"note: these are exactly the members of {res.note.split()[-1]}; scored as if formed afresh")
     if res.base_group_id:
         click.echo(f"scored as an expansion of {res.base_group_id} by {', '.join(d.name(c) for c in res.joining)} "
                    "(against the status quo; --as-new to score as a new group)")
@@ -193,20 +199,28 @@ def score(members, group_id, go_live, as_new, scenario, survey, groups, group_me
     click.echo(table([
         {"item": "go-live FY", "value": str(out["go_live_fy"])},
         {"item": "vendor", "value": out["vendor"]},
-        {"item": "baseline cost (yen/yr)", "value": out["baseline_cost_yen"]},
+        {"item": "cost base: running cost of the systems that move (yen/yr)", "value": out["baseline_cost_yen"]},
         {"item": "reduction p10/p50/p90", "value": f"{r['p10']:.0%} / {r['p50']:.0%} / {r['p90']:.0%}"},
         {"item": "expected savings (yen/yr)", "value": out["annual_savings_yen"]},
         {"item": "one-off cost (yen)", "value": out["one_off_cost_yen"]},
-        {"item": "subsidy (yen)", "value": out["subsidy_yen"]},
-        {"item": "NPV (yen)", "value": out["npv_yen"]},
+        {"item": "特別交付税 (yen, income to members)", "value": out["subsidy_yen"]},
+        {"item": "NPV, municipal account (yen)", "value": out["accounts"]["municipal_npv_yen"]},
+        {"item": "NPV, national account (yen, transfers excluded)", "value": out["accounts"]["national_npv_yen"]},
         {"item": "continuity (0-100)", "value": out["continuity"]["score"]},
-        {"item": "coastal/inland pairing", "value": out["continuity"]["pairing_ok"]},
+        {"item": "coastal/inland pairing", "value": "yes" if out["continuity"]["pairing_ok"] else "no"},
     ]))
     if out["shares"]:
+        a = out["allocation"]
         click.echo()
-        click.echo(table(out["shares"], ["code", "name", "cost_share_yen", "savings_yen", "shapley_yen",
-                                         "better_than_alone"]))
-        click.echo(f"Shapley allocation in the core: {out['in_core']}")
+        click.echo(table(out["shares"], ["code", "name", "role", "annual_savings_yen", "own_npv_yen", "share_yen",
+                                         "transfer_yen", "outside_option_yen", "shapley_yen"]))
+        core = ("core not checked" if a["in_core"] is None else "in the core" if a["in_core"]
+                else f"core empty (least-core ε {a['epsilon_yen']:,} yen)")
+        click.echo(f"shares: {a['method']}, {core}; they sum to {out['value_yen']:,} yen (the value shared)")
+    for v in out["violations"]:
+        click.echo(f"rule broken ({v['rule']}): {v['message']}")
+    if not out["violations"]:
+        click.echo("every rule holds")
     for w in out["warnings"]:
         click.echo(f"warning: {w}")
 

@@ -41,6 +41,13 @@ class ModelParameters:
     cost_beta: float = 0.3458
     # Solo-cloud municipalities: the <20k 単独クラウド subgroup averaged 11,266 vs 11,724 yen (same source).
     solo_cost_factor: float = 0.961
+    # --- cost base: the curve is the whole IT budget (基幹系+内部系, 整備費+運用費); reductions apply to the running
+    # cost of the systems that move. Share of the curve that is the running cost of 基幹系: median of the three
+    # published group cases stating their members' current core cost (tools/fit_cost_base.py: 0.39 / 0.59 / 0.75).
+    core_running_share: float = 0.59
+    # Running cost of 内部系 (internal administration) as a share of the curve: assumption (no per-scope figure in the
+    # sources); used only with cost_scope = "core_internal" (just over half the 2016 groups also moved 内部系).
+    internal_running_share: float = 0.15
 
     # --- reduction rate of a group: location r = r0 + size_slope ln(n) - gap_penalty log10(pmax/pmin)
     #     - switch_penalty (share of members changing package); outcome = r + N(0, sigma) with probability
@@ -95,9 +102,15 @@ class ModelParameters:
     def __post_init__(self):
         if not 0 <= self.reduction_shortfall_p < 1 or self.reduction_sigma <= 0:
             raise InputError("model: reduction_shortfall_p must be in [0, 1) and reduction_sigma > 0")
+        if not (0 < self.core_running_share <= 1 and 0 <= self.internal_running_share <= 1
+                and self.core_running_share + self.internal_running_share <= 1):
+            raise InputError("model: core_running_share in (0, 1], internal_running_share in [0, 1], sum at most 1")
 
 
 VENDOR_MODES = ("same", "migrate")
+COST_SCOPES = ("core", "core_internal")
+ACCOUNTS = ("national", "municipal")
+PARTICIPATION_MODES = ("weighted", "lexicographic")
 
 
 @dataclass(frozen=True)
@@ -121,7 +134,22 @@ class Scenario:
     apart: list[list[str]] = field(default_factory=list)
     alone: list[str] = field(default_factory=list)
     locked: list[str] = field(default_factory=list)  # codes or group ids kept exactly as they are
+    # systems that move: "core" (基幹系: 住民記録, 税, 国保, 年金, 福祉; every 2016 group but one) or "core_internal"
+    cost_scope: str = "core"
+    # The account the optimiser maximises. "national" (default): resource cost, 特別交付税 excluded -- it is a transfer
+    # from the national budget, so it should not decide which groups form (it changed the plan in 8 prefectures).
+    # "municipal": what members pay and save, net of 特別交付税. Shares and individual rationality always use the
+    # municipal account (what each member really pays); both accounts are reported everywhere.
+    objective_account: str = "national"
+    # individual rationality: a group is proposed only if every member (an existing group as one player) is at
+    # least as well off under the allocation as alone / unchanged (optimizer/sharing.py)
+    require_individual_rationality: bool = True
     weight_savings: float = 1.0  # objective weight on NPV (yen)
+    # Participation: value per municipality placed in a group (the ministry's KPI counts municipalities in joint
+    # clouds). 0 by default: money and continuity only. "lexicographic": most municipalities placed first, then
+    # most value (the weight is then ignored).
+    participation_weight_yen: float = 0.0
+    participation_mode: str = "weighted"
     weight_continuity: float = 1.0  # objective weight on continuity value
     continuity_value_yen: float = 1_000_000  # value of a full continuity score per member (a preference)
     time_limit_s: float = 10.0
@@ -130,8 +158,14 @@ class Scenario:
 
     def __post_init__(self):
         problems = []
-        if self.vendor_mode not in VENDOR_MODES:
-            problems.append(f"vendor_mode must be one of {', '.join(VENDOR_MODES)}, not '{self.vendor_mode}'")
+        for key, allowed in (("vendor_mode", VENDOR_MODES), ("cost_scope", COST_SCOPES),
+                             ("objective_account", ACCOUNTS), ("participation_mode", PARTICIPATION_MODES)):
+            if getattr(self, key) not in allowed:
+                problems.append(f"{key} must be one of {', '.join(allowed)}, not '{getattr(self, key)}'")
+        if not 0 <= self.max_joiners <= 11:
+            problems.append("max_joiners must be between 0 and 11 (the sharing game is exact up to 12 players)")
+        if not self.participation_weight_yen >= 0:
+            problems.append("participation_weight_yen must be >= 0")
         if not 2 <= self.min_size <= self.max_size:
             problems.append(f"need 2 <= min_size <= max_size (got {self.min_size}, {self.max_size})")
         if self.max_size > 12:

@@ -57,9 +57,12 @@ class Context:
         self.migration_factor = np.array([[cost.migration_factor(a, b, layout, m) for b in self.vendor_names]
                                           for a in self.vendor_names])
         reported = sv["annual_it_cost_yen"].astype(float).to_numpy()
+        reported_core = (sv["core_system_cost_yen"].astype(float).to_numpy() if "core_system_cost_yen" in sv
+                         else np.full(len(self.codes), np.nan))
         self.fsi = munis["fiscal_strength_index"].fillna(0.5).to_numpy(dtype=float)
         self.model: ModelParameters = m
-        self.baseline = cost.baseline_cost(self.registry_population, reported, self.status == "solo", m)
+        self.baseline = cost.baseline_cost(self.registry_population, reported, reported_core, self.status == "solo", m,
+                                           self.scenario.cost_scope)
         self.subsidy_corr = cost.subsidy_correction(self.fsi, m)
         self.group_of = d.group_of
         if self.reuse is not None and self.reuse.codes == self.codes:

@@ -1,13 +1,16 @@
 r"""Cost model: baseline IT cost, the group's reduction rate, one-off costs, subsidy and timing.
 
-Baseline annual cost of municipality *i* with registry population :math:`p_i`
-(住民基本台帳; the systems serve registered residents)
+Cost base of municipality *i* with registry population :math:`p_i` (住民基本台帳; the
+systems serve registered residents): the annual running cost of the systems that move,
 
-.. math:: b_i = p_i \, c(p_i), \qquad c(p) = a\,(p/10^4)^{-\alpha} + b\,(p/10^5)^{\beta}
+.. math:: b_i = s \, p_i \, c(p_i), \qquad c(p) = a\,(p/10^4)^{-\alpha} + b\,(p/10^5)^{\beta}
 
-unless the survey gives ``annual_it_cost_yen``; solo-cloud members are scaled by
-``solo_cost_factor``. :math:`c` is U-shaped: 11,700 yen per resident under 20 thousand,
-3,100 at 100-200 thousand, rising above 200 thousand.
+with :math:`c` the whole per-resident IT budget (基幹系+内部系, 整備費+運用費; U-shaped: 11,700 yen
+per resident under 20 thousand, 3,100 at 100-200 thousand, rising above 200 thousand) and
+:math:`s` the running share of the scope (``core_running_share``, plus
+``internal_running_share`` for ``cost_scope = "core_internal"``). The survey's
+``annual_it_cost_yen`` replaces :math:`p_i c(p_i)`, its ``core_system_cost_yen`` replaces the
+core part; solo-cloud members are scaled by ``solo_cost_factor``.
 
 Reduction rate of a group *S* with :math:`n = |S|` members, population gap
 :math:`g = \log_{10}(p_{max}/p_{min})` and share :math:`w` of members changing package:
@@ -50,13 +53,27 @@ def per_resident_cost(pop, m: ModelParameters):
     return m.cost_a_yen * (p / 1e4) ** (-m.cost_alpha) + m.cost_b_yen * (p / 1e5) ** m.cost_beta
 
 
-def baseline_cost(pop, reported, solo, m: ModelParameters) -> np.ndarray:
-    """Annual baseline cost (yen): reported where given, else estimated; solo clouds scaled."""
+def scope_share(scope: str, m: ModelParameters) -> float:
+    """Share of the whole IT budget that is the running cost of the systems that move under ``scope``."""
+    return m.core_running_share + (m.internal_running_share if scope == "core_internal" else 0.0)
+
+
+def baseline_cost(pop, reported_it, reported_core, solo, m: ModelParameters, scope: str = "core") -> np.ndarray:
+    r"""Annual running cost (yen) of the systems that move: the cost base of savings and timing costs.
+
+    :math:`b_i = s \cdot \mathrm{IT}_i` with :math:`\mathrm{IT}_i` the whole IT budget (the survey's
+    ``annual_it_cost_yen`` where given, else :math:`p_i c(p_i)`, solo clouds scaled) and :math:`s` the
+    scope's running share (:func:`scope_share`). A survey value of ``core_system_cost_yen`` (the
+    municipality's own figure for its 基幹系 running cost) replaces the core part.
+    """
     pop = np.asarray(pop, dtype=float)
     est = per_resident_cost(pop, m) * np.maximum(pop, 100.0)
     est = np.where(np.asarray(solo, dtype=bool), est * m.solo_cost_factor, est)
-    rep = np.asarray(reported, dtype=float)
-    return np.where(np.isfinite(rep) & (rep > 0), rep, est)
+    rep = np.asarray(reported_it, dtype=float)
+    whole = np.where(np.isfinite(rep) & (rep > 0), rep, est)
+    core = np.asarray(reported_core, dtype=float)
+    core = np.where(np.isfinite(core) & (core > 0), core, whole * m.core_running_share)
+    return core + (whole * m.internal_running_share if scope == "core_internal" else 0.0)
 
 
 def subsidy_correction(fsi, m: ModelParameters):

@@ -13,8 +13,9 @@
   its prefecture and the neighbouring ones (the solver's candidate groups containing *i*);
 * **alone**: the baseline (score 0).
 
-Options are ranked by *i*'s own account (:func:`~optimizer.scoring.member_accounts`:
-its savings less its own costs, NPV) plus its continuity term
+Options are ranked by *i*'s share of the group's value (the nucleolus of
+:mod:`optimizer.sharing`: its own account -- savings less own costs, NPV -- plus the
+transfer it settles with the other members) plus its continuity term
 (``weight_continuity * continuity_value_yen * score / 100``) -- the per-member form of
 the solver's objective. A new group is worth that only if it forms: every partner must
 agree, each with probability ``partner_agreement_p``, so its score is multiplied by
@@ -81,11 +82,13 @@ def _scope(ctx: Context, code: str) -> list[str]:
 
 
 def _own(ctx, code, g: GroupScore) -> dict:
-    acc = member_accounts(ctx, g.members, g.go_live_fy, g.vendor, g.base_group_id)[code]
-    share = next((s["shapley_yen"] for s in g.shares or [] if s["code"] == code), None)
+    """The municipality's row of the group's table: own account, its share (nucleolus) and the transfer."""
+    sh = next(s for s in g.shares if s["code"] == code)
     cont = ctx.scenario.weight_continuity * ctx.scenario.continuity_value_yen * g.continuity.score / 100.0
-    return {"npv_yen": round(acc["npv_yen"]), "annual_savings_yen": round(acc["annual_savings_yen"]),
-            "shapley_yen": share, "score": ctx.scenario.weight_savings * acc["npv_yen"] + cont}
+    return {"npv_yen": sh["own_npv_yen"], "annual_savings_yen": sh["annual_savings_yen"], "share_yen": sh["share_yen"],
+            "transfer_yen": sh["transfer_yen"], "shapley_yen": sh["shapley_yen"],
+            "individually_rational": not any(v["rule"] == "individual_rationality" for v in g.violations),
+            "score": ctx.scenario.weight_savings * sh["share_yen"] + cont}
 
 
 def _facts(ctx: Context, code: str, g: GroupScore, lang: str) -> list[str]:
@@ -138,13 +141,19 @@ def _join_options(ctx: Context, code: str, scope: list[str], lang: str) -> tuple
                                             else f" (aligned with its FY{renewal} renewal)"))
         reasons = [_t(lang, f"既存グループ{gid}（{size}団体）に参加", f"join existing group {gid} ({size} members)") + when]
         reasons += _facts(ctx, code, g, lang)
-        gain = g.npv_yen - own["npv_yen"]
-        if gain >= 0:
-            reasons.append(_t(lang, f"既存構成団体にも便益 {gain / 1e6:+,.0f}百万円（NPV）",
-                              f"existing members gain too: {gain / 1e6:+,.0f} M yen (NPV)"))
-        else:
-            reasons.append(_t(lang, f"既存構成団体の便益は {gain / 1e6:+,.0f}百万円（NPV）：規模差で削減率が下がるため受入れに慎重となりうる",
-                              f"existing members lose {gain / 1e6:+,.0f} M yen (NPV): the size gap lowers the group's rate"))
+        gain = sum(s["share_yen"] for s in g.shares if s["role"] == "existing")
+        own_gain = sum(s["own_npv_yen"] for s in g.shares if s["role"] == "existing")
+        if own_gain >= 0:
+            reasons.append(_t(lang, f"既存構成団体にも便益 {gain / 1e6:+,.0f}百万円（NPV・配分後）",
+                              f"existing members gain too: {gain / 1e6:+,.0f} M yen (NPV, after sharing)"))
+        elif gain >= 0:
+            reasons.append(_t(lang, f"規模差で既存構成団体の削減率が下がる（{own_gain / 1e6:+,.0f}百万円）ため、"
+                                    f"調整後の配分で既存構成団体に {gain / 1e6:+,.0f}百万円",
+                              f"the size gap lowers the group's rate ({own_gain / 1e6:+,.0f} M yen for existing members); "
+                              f"after sharing they get {gain / 1e6:+,.0f} M yen"))
+        if not own["individually_rational"]:
+            reasons.append(_t(lang, "個別合理性を満たさない：どの配分でも現状より不利な団体が出る（提案の規則に反する）",
+                              "breaks individual rationality: some member loses under any split (a rule of the plan)"))
         options.append(Option("join", gid, [c for c in g.members if c != code], own.pop("score"), g.npv_yen,
                               g.annual_savings_yen, g.continuity.score, g.go_live_fy, own, reasons, g,
                               extra={"group_gain_yen": round(gain), "joins_at_renewal_fy": renewal}))
@@ -205,7 +214,8 @@ def match(ctx: Context, code: str, top: int = 5, lang: str = "ja") -> dict:
         for gid, why in list(blocked.items())[:5]:
             alone_reasons.append(f"{gid}: {why}")
     options.append(Option("alone", None, [], 0.0, 0.0, 0.0, None, None,
-                          {"npv_yen": 0, "annual_savings_yen": 0, "shapley_yen": None}, alone_reasons))
+                          {"npv_yen": 0, "annual_savings_yen": 0, "share_yen": 0, "transfer_yen": 0,
+                           "shapley_yen": None, "individually_rational": True}, alone_reasons))
     options.sort(key=lambda o: (-o.score, o.kind != "join", o.group_id or "", o.partners))
     alone = next(o for o in options if o.kind == "alone")
     shown = options[:top]

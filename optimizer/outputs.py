@@ -21,7 +21,10 @@ CSV_HEADERS = {
     "name": "団体名", "prefecture": "都道府県", "joining": "新規参加", "population": "人口(2020国勢調査速報)",
     "vendor_now": "現行ベンダ", "next_renewal_fy": "次期更新年度", "coastal": "沿岸",
     "go_live_fy": "稼働年度", "vendor": "採用ベンダ", "reduction_p50": "削減率(中央値)",
-    "annual_savings_yen": "グループ年間削減額(円・期待値)", "npv_yen": "グループNPV(円)",
+    "annual_savings_yen": "グループ年間削減額(円・期待値)", "npv_yen": "グループNPV(円・団体会計)",
+    "national_npv_yen": "グループNPV(円・国全体)", "member_annual_savings_yen": "団体の年間削減額(円)",
+    "own_npv_yen": "団体の収支NPV(円)", "share_yen": "団体への配分額NPV(円)", "transfer_yen": "調整額(円)",
+    "allocation": "配分方法",
     "continuity_score": "業務継続スコア", "pairing_ok": "沿岸・内陸ペア", "synthetic": "合成データを含む",
 }
 KIND_JA = {"new": "新規", "expand": "既存拡大", "alone": "単独"}
@@ -35,7 +38,9 @@ def plan_rows(data: Dataset, plans: list[Plan], separate: bool = False) -> list[
         if separate:
             p_no = "+".join(plan.prefectures)
         for k, g in enumerate(plan.groups, start=1):
+            share = {x["code"]: x for x in g.shares or []}
             for c in g.members:
+                sh = share.get(c, {})
                 rows.append({
                     "plan": p_no, "group": f"P{k:02d}", "kind": KIND_JA[g.kind], "base_group_id": g.base_group_id or "",
                     "code": c, "name": m.at[c, "name"], "prefecture": m.at[c, "prefecture"],
@@ -45,7 +50,10 @@ def plan_rows(data: Dataset, plans: list[Plan], separate: bool = False) -> list[
                     "next_renewal_fy": s.at[c, "next_renewal_fy"] if c in s.index else "",
                     "coastal": "○" if m.at[c, "coastal"] else "", "go_live_fy": g.go_live_fy, "vendor": g.vendor,
                     "reduction_p50": round(g.reduction_rate["p50"], 4), "annual_savings_yen": round(g.annual_savings_yen),
-                    "npv_yen": round(g.npv_yen), "continuity_score": g.continuity.score,
+                    "npv_yen": round(g.npv_yen), "national_npv_yen": round(g.national_npv_yen),
+                    "member_annual_savings_yen": sh.get("annual_savings_yen"), "own_npv_yen": sh.get("own_npv_yen"),
+                    "share_yen": sh.get("share_yen"), "transfer_yen": sh.get("transfer_yen"),
+                    "allocation": (g.allocation or {}).get("method", ""), "continuity_score": g.continuity.score,
                     "pairing_ok": "○" if g.continuity.pairing_ok else "×", "synthetic": "○" if plan.synthetic else "",
                 })
     return rows

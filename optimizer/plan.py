@@ -38,6 +38,7 @@ class Plan:
     infeasibility: list[str] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
     synthetic: bool = False
+    participation: list[dict] = field(default_factory=list)  # by population band, see participation()
 
     def as_dict(self, names: dict[str, str] | None = None) -> dict:
         names = names or {}
@@ -58,7 +59,12 @@ class Plan:
                 "one_off_cost_yen": round(g.one_off_cost_yen),
                 "subsidy_yen": round(g.subsidy_yen),
                 "npv_yen": round(g.npv_yen),
+                "accounts": {"municipal_npv_yen": round(g.npv_yen), "national_npv_yen": round(g.national_npv_yen)},
                 "value": round(g.value),
+                "value_yen": g.value_yen,
+                "allocation": g.allocation,
+                "shares": g.shares,
+                "coalition_values": g.coalition_values,
                 "continuity_score": g.continuity.score,
                 "pairing_ok": g.continuity.pairing_ok,
             })
@@ -72,6 +78,7 @@ class Plan:
             "scenario": self.scenario.effective(),
             "groups": groups,
             "alone": self.alone,
+            "participation": self.participation,
             "infeasibility": self.infeasibility,
             "stats": self.stats,
             "synthetic_data": self.synthetic,
@@ -102,6 +109,36 @@ class Plan:
                              "joining": c in g.joining or g.kind == "new", "go_live_fy": g.go_live_fy,
                              "vendor": g.vendor, "npv_yen": g.npv_yen, "continuity_score": g.continuity.score})
         return pd.DataFrame(rows)
+
+
+#: Population bands of the participation report (census population), as (label, lower, upper).
+BANDS = (("<20k", 0, 20_000), ("20k-50k", 20_000, 50_000), ("50k-200k", 50_000, 200_000), (">=200k", 200_000, None))
+
+
+def participation(ctx: Context, groups: list[GroupScore], eligible_codes: list[str]) -> list[dict]:
+    """Municipalities placed and money by population band: eligible, placed, their annual savings and shares.
+
+    A municipality is *placed* when it moves into a group (a new group's member or a joiner);
+    ``annual_savings_yen`` and ``share_yen`` sum the members' rows (existing members of an
+    expanded group count in their band too), so the bands add up to the plan's totals.
+    """
+    pop = ctx.data.municipalities["population"]
+    rows = {b[0]: {"band": b[0], "eligible": 0, "placed": 0, "annual_savings_yen": 0, "share_yen": 0} for b in BANDS}
+
+    def band(code: str) -> str:
+        p = pop.at[code]
+        return next(lbl for lbl, lo, hi in BANDS if p >= lo and (hi is None or p < hi))
+
+    for c in eligible_codes:
+        rows[band(c)]["eligible"] += 1
+    for g in groups:
+        movers = set(g.joining if g.base_group_id else g.members)
+        for s in g.shares or []:
+            r = rows[band(s["code"])]
+            r["placed"] += s["code"] in movers
+            r["annual_savings_yen"] += s["annual_savings_yen"]
+            r["share_yen"] += s["share_yen"]
+    return list(rows.values())
 
 
 def scope_codes(ctx: Context, prefectures: list[str]) -> list[str]:
@@ -214,14 +251,16 @@ def _plan_from(ctx: Context, cs, sol: Solution, scope, prefectures, stats) -> Pl
         codes = [ctx.codes[i] for i in c.members]
         if base:
             codes = ctx.data.group_members[base] + codes
-        groups.append(score_group(ctx, codes, go_live=c.go_live, vendor=ctx.vendor_names[c.vendor], base_group=base))
+        groups.append(score_group(ctx, codes, go_live=c.go_live, vendor=ctx.vendor_names[c.vendor], base_group=base,
+                                  shares=True))
     groups.sort(key=lambda g: (-g.value, g.members))
     moved = {c for g in groups for c in (g.joining if g.base_group_id else g.members)}
     alone = sorted(ctx.codes[i] for i in cs.eligible if ctx.codes[i] not in moved)
     return Plan(status=sol.status, objective=sum(g.value for g in groups) if groups else 0.0,
                 best_bound=sol.best_bound, gap=sol.gap, solve_seconds=sol.solve_seconds, scenario=ctx.scenario,
                 prefectures=prefectures, groups=groups, alone=alone, stats=stats,
-                synthetic=bool(ctx.data.synthetic_rows))
+                synthetic=bool(ctx.data.synthetic_rows),
+                participation=participation(ctx, groups, [ctx.codes[i] for i in cs.eligible]))
 
 
 def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validate: bool = True,
@@ -246,7 +285,8 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
     plans: list[Plan] = []
     forbid: list[list[int]] = []
     for _ in range(max(1, alternatives)):
-        sol = solve(cs, req, seed=sc.seed, time_limit=sc.time_limit_s, forbid=forbid)
+        sol = solve(cs, req, seed=sc.seed, time_limit=sc.time_limit_s, forbid=forbid,
+                    lexicographic=sc.participation_mode == "lexicographic")
         if sol.status == "INFEASIBLE":
             if plans:
                 break  # no further distinct plan
@@ -319,6 +359,9 @@ def totals(plans: dict[str, Plan]) -> dict:
         "npv_yen": round(sum(g.npv_yen for p in ps for g in p.groups)),
         "annual_savings_yen": round(sum(g.annual_savings_yen for p in ps for g in p.groups)),
         "max_gap": max((p.gap for p in ps if p.gap == p.gap), default=0.0),
+        "participation": [{k: (v if k == "band" else sum(p.participation[b][k] for p in ps if p.participation))
+                           for k, v in row.items()} for b, row in enumerate(next(
+                               (p.participation for p in ps if p.participation), []))],
         "solve_seconds": round(sum(p.solve_seconds for p in ps), 3),
     }
 

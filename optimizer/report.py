@@ -28,8 +28,14 @@ T = {
         "baseline": "現行の年間情報システム経費（推計）", "savings": "年間削減額（期待値）",
         "savings_range": "年間削減額 p10〜p90", "range": "削減率 p10／p50／p90",
         "oneoff": "一時経費（共同化計画・移行・研修等）", "subsidy": "特別交付税措置（見込み）", "npv": "正味現在価値（NPV）",
-        "shares": "団体別の負担と効果", "share_cost": "一時経費負担（人口割）", "share_equal": "一時経費負担（均等割）",
-        "share_savings": "年間削減額", "shapley": "シャープレイ値（NPV）", "better": "単独より有利",
+        "shares": "団体別の収支と配分", "share_savings": "年間削減額", "own": "自団体の収支（NPV）",
+        "share": "配分額（NPV）", "transfer": "調整額", "shapley": "シャープレイ値（参考）", "better": "現状より有利",
+        "total": "合計", "national": "正味現在価値（国全体：特別交付税を除く）",
+        "alloc_note": ("配分額は仁（nucleolus）による：どの部分グループも単独で組むより不利にならない配分（コア）が"
+                       "存在すればその中から選ばれる。調整額 = 配分額 − 自団体の収支（団体間の精算額、合計0）。"
+                       "既存グループの構成団体は一体として配分を受け、経費規模に比例して分ける。"),
+        "core_ok": "配分はコアに含まれる（どの部分グループも離脱の利益なし）",
+        "core_empty": "コアは空：最小コア配分（ε = {e}）", "core_na": "コアは未確認（構成団体が多いため）",
         "continuity": "業務継続", "score": "業務継続スコア", "assumptions": "前提と出典",
         "plan_fy": "計画年度", "study": "共同化の検討・調達", "golive": "稼働", "kind_new": "新規グループ",
         "kind_expand": "既存グループ{g}への参加", "objective": "目的関数値", "bound": "上界", "gap": "最適性ギャップ",
@@ -48,8 +54,14 @@ T = {
         "savings_range": "Savings per year, p10 - p90",
         "range": "Reduction p10 / p50 / p90", "oneoff": "One-off costs (planning, migration, training...)",
         "subsidy": "Special allocation tax support (expected)", "npv": "Net present value (NPV)",
-        "shares": "Per-member shares", "share_cost": "one-off share (population)", "share_equal": "one-off share (equal)",
-        "share_savings": "savings / year", "shapley": "Shapley value (NPV)", "better": "better than alone",
+        "shares": "Per-member accounts and shares", "share_savings": "savings / year", "own": "own account (NPV)",
+        "share": "share (NPV)", "transfer": "transfer", "shapley": "Shapley value (reference)",
+        "better": "better than now", "total": "total", "national": "Net present value, national (transfers excluded)",
+        "alloc_note": ("Shares are the nucleolus: whenever a split exists that leaves no sub-group better off on its "
+                       "own (the core), the share is in it. Transfer = share - own account (settled between "
+                       "members, sums to 0). An existing group takes one share, split by its members' cost base."),
+        "core_ok": "the shares are in the core (no sub-group gains by leaving)",
+        "core_empty": "the core is empty: least-core shares (ε = {e})", "core_na": "core not checked (many members)",
         "continuity": "Business continuity", "score": "continuity score", "assumptions": "Assumptions and sources",
         "plan_fy": "planning FY", "study": "joint study and procurement", "golive": "go-live",
         "kind_new": "new group", "kind_expand": "joining existing group {g}", "objective": "objective",
@@ -67,6 +79,11 @@ def _yen(v: float, lang: str) -> str:
     if lang == "ja":
         return f"{v / 1e6:,.1f} 百万円"
     return f"{v / 1e6:,.1f} M yen"
+
+
+def _yen_exact(v: int, lang: str) -> str:
+    """Whole yen, for tables whose rows must visibly add up to the total."""
+    return f"{int(v):,} 円" if lang == "ja" else f"{int(v):,} yen"
 
 
 def _md_table(headers: list[str], rows: list[list]) -> str:
@@ -109,7 +126,8 @@ def _savings_at(ctx, g, rate: float) -> float:
 def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
     t = T[lang]
     s, mu = data.survey, data.municipalities
-    full = score_group(ctx, g.members, go_live=g.go_live_fy, vendor=g.vendor, base_group=g.base_group_id, shares=True)
+    full = g if g.shares is not None else score_group(ctx, g.members, go_live=g.go_live_fy, vendor=g.vendor,
+                                                      base_group=g.base_group_id, shares=True)
     kind = t["kind_new"] if g.kind == "new" else t["kind_expand"].format(g=g.base_group_id)
     lines = [f"### P{k:02d}: {kind}", ""]
     rows = []
@@ -135,14 +153,25 @@ def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
         [t["savings_range"], f"{_yen(_savings_at(ctx, g, r['p10']), lang)} – {_yen(_savings_at(ctx, g, r['p90']), lang)}"],
         [t["oneoff"], _yen(g.one_off_cost_yen, lang)],
         [t["subsidy"], _yen(g.subsidy_yen, lang)],
-        [t["npv"], _yen(g.npv_yen, lang)],
+        [t["npv"], f"{_yen(g.npv_yen, lang)} ({_yen_exact(round(g.npv_yen), lang)})"],
+        [t["national"], _yen(g.national_npv_yen, lang)],
     ]), ""]
     if full.shares:
         lines += [f"#### {t['shares']}", "", _md_table(
-            [t["name"], t["share_cost"], t["share_equal"], t["share_savings"], t["shapley"], t["better"]],
-            [[x["name"], _yen(x["cost_share_yen"], lang), _yen(x["cost_share_equal_yen"], lang),
-              _yen(x["savings_yen"], lang), _yen(x["shapley_yen"], lang), t["yes"] if x["better_than_alone"] else t["no"]]
-             for x in full.shares]), ""]
+            [t["name"], t["role"], t["share_savings"], t["own"], t["share"], t["transfer"], t["shapley"], t["better"]],
+            [[x["name"], t["existing"] if x["role"] == "existing" else t["joining"], _yen_exact(x["annual_savings_yen"], lang),
+              _yen_exact(x["own_npv_yen"], lang), _yen_exact(x["share_yen"], lang), _yen_exact(x["transfer_yen"], lang),
+              _yen_exact(x["shapley_yen"], lang), t["yes"] if x["better_than_outside_option"] else t["no"]]
+             for x in full.shares]
+            + [[f"**{t['total']}**", "", _yen_exact(sum(x["annual_savings_yen"] for x in full.shares), lang),
+                _yen_exact(sum(x["own_npv_yen"] for x in full.shares), lang),
+                _yen_exact(sum(x["share_yen"] for x in full.shares), lang),
+                _yen_exact(sum(x["transfer_yen"] for x in full.shares), lang),
+                _yen_exact(sum(x["shapley_yen"] for x in full.shares), lang), ""]]), ""]
+        a = full.allocation
+        core = (t["core_na"] if a["in_core"] is None else t["core_ok"] if a["in_core"]
+                else t["core_empty"].format(e=_yen(a["epsilon_yen"], lang)))
+        lines += [f"- {t['alloc_note']}", f"- {core}", ""]
     c = g.continuity
     lines += [f"#### {t['continuity']}", "",
               f"- {t['score']}: **{c.score}** / 100 (pairing {c.components['pairing']}, spread {c.components['spread']}, "

@@ -43,6 +43,7 @@ SURVEY_COLUMNS = [
     Column("second_renewal_fy", "2回目のシステム更新年度", "fy", required=False),
     *[Column(c, a, "choice", required=False, choices=AREA_STATUS) for c, a in zip(AREA_COLUMNS, AREAS)],
     Column("annual_it_cost_yen", "年間情報システム経費（円）", "float", required=False),
+    Column("core_system_cost_yen", "基幹系システム年間運用経費（円）", "float", required=False),
     Column("willing", "共同利用の意向", "bool"),
     Column("synthetic_fields", "合成データ項目", "str", required=False),
 ]

@@ -38,7 +38,7 @@ from . import cost
 from .context import Context
 from .continuity import Continuity, continuity, continuity_batch
 from .errors import InputError, Problem
-from .rules import Base, base_of
+from .rules import Base, base_of, eligible, violations
 
 
 @dataclass
@@ -56,16 +56,27 @@ class GroupScore:
     one_off_cost_yen: float
     subsidy_yen: float
     timing_cost_yen: float
-    npv_yen: float
+    npv_yen: float  # municipal account (net of 特別交付税)
+    national_npv_yen: float  # national account (特別交付税 excluded: a transfer)
     continuity: Continuity
-    value: float
+    value: float  # the objective's value of this group (account chosen by the scenario, continuity, participation)
     shares: list[dict] | None = None
-    in_core: bool | None = None
+    allocation: dict | None = None  # method, in_core, epsilon_yen
+    coalition_values: dict[str, int] | None = None
+    value_yen: int | None = None  # the municipal value being shared (new group: its NPV; expansion: the increment)
+    violations: list[dict] = field(default_factory=list)
+    note: str | None = None  # "alone" (one member) or "existing group G…"
     warnings: list[str] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
+        if self.note == "alone":
+            return "alone"
         return "expand" if self.base_group_id else "new"
+
+    @property
+    def in_core(self) -> bool | None:
+        return None if self.allocation is None else self.allocation["in_core"]
 
     def shares_frame(self):
         """Per-member shares as a pandas DataFrame (empty unless scored with ``shares=True``)."""
@@ -88,10 +99,15 @@ class GroupScore:
             "subsidy_yen": round(self.subsidy_yen),
             "timing_cost_yen": round(self.timing_cost_yen),
             "npv_yen": round(self.npv_yen),
+            "accounts": {"municipal_npv_yen": round(self.npv_yen), "national_npv_yen": round(self.national_npv_yen)},
             "value": round(self.value),
+            "value_yen": self.value_yen,
             "continuity": self.continuity.as_dict(),
+            "allocation": self.allocation,
             "shares": self.shares,
-            "in_core": self.in_core,
+            "coalition_values": self.coalition_values,
+            "violations": self.violations,
+            "note": self.note,
             "warnings": self.warnings,
         }
 
@@ -142,10 +158,13 @@ def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarra
     timing = timing_i.sum(axis=1)
     annuity = cost.annuity(year, sc.planning_fy, m)
     disc = cost.discount(year - 1, sc.planning_fy, m)
-    npv = annual * annuity - (one_off - subsidy + timing) * disc
+    npv = annual * annuity - (one_off - subsidy + timing) * disc  # municipal account: 特別交付税 is income
+    national = npv - subsidy * disc  # national account: the transfer excluded
     if base is None:
         npv = np.where(n >= 2, npv, 0.0)
+        national = np.where(n >= 2, national, 0.0)
     return {"loc": loc, "baseline": baseline, "annual": annual, "one_off": one_off, "subsidy": subsidy,
+            "national_npv": national,
             "timing": timing, "npv": npv, "one_off_i": one_off_i, "baseline_i": baseline_i, "rate": rate,
             "timing_i": timing_i, "annuity": annuity, "cost_discount": disc, "fixed": fixed, "group_corr": group_corr,
             "old_rate": old_rate}
@@ -175,11 +194,17 @@ def _options(ctx: Context, M: np.ndarray, base: Base | None, go_live, vendor):
     return vendors, [(lo + o, lo + o <= hi) for o in range(span + 1)]
 
 
-def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=None, vendor=None) -> dict:
-    """Best objective value of each row over packages and go-live years, with its figures.
+def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=None, vendor=None,
+                 rational: bool = False, maximise: str = "value") -> dict:
+    """Best option of each row over packages and go-live years, with its figures.
 
-    Returns a dict of arrays: ``value``, ``npv``, ``go_live``, ``vendor`` (code) and the
-    money and continuity figures of the chosen option.
+    ``maximise`` is ``"value"`` (the objective) or ``"npv"`` (the municipal account, used for a
+    coalition's own best option). With ``rational``, options whose municipal NPV is negative
+    are not usable (:func:`optimizer.sharing.rational_batch`); a row without a usable option
+    gets value ``-inf``.
+
+    Returns a dict of arrays: ``value``, ``npv`` (municipal), ``national_npv``, ``go_live``,
+    ``vendor`` (code) and the money and continuity figures of the chosen option.
     """
     M = np.asarray(M, dtype=np.int64)
     sc = ctx.scenario
@@ -190,6 +215,7 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
         bc = continuity_batch(ctx, base.idx[None, :])["score"][0]
         cterm = cterm - bc * base.size
     cvalue = sc.weight_continuity * sc.continuity_value_yen * cterm / 100.0
+    cvalue = cvalue + sc.participation_weight_yen * (n - (base.size if base else 0)) * (n >= 2)
     vendors, years = _options(ctx, M, base, go_live, vendor)
     # every (package, year) option of every row in one vectorised evaluation
     opts = [(v, y, ok) for v in vendors for y, ok in years]
@@ -198,8 +224,12 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
     Y = np.concatenate([y for _, y, _ in opts])
     usable = np.concatenate([(v >= 0) & ok for v, _, ok in opts])
     money = money_batch(ctx, np.tile(M, (len(opts), 1)), V, Y, base)
-    value = np.where(usable, sc.weight_savings * money["npv"] + np.tile(cvalue, len(opts)), -np.inf)
-    choice = np.argmax(value.reshape(len(opts), m), axis=0)  # first best: earlier package column, earlier year
+    if rational:
+        usable &= rational_batch(money["npv"])
+    account = money["national_npv"] if sc.objective_account == "national" else money["npv"]
+    value = np.where(usable, sc.weight_savings * account + np.tile(cvalue, len(opts)), -np.inf)
+    target = value if maximise == "value" else np.where(usable, money["npv"], -np.inf)
+    choice = np.argmax(target.reshape(len(opts), m), axis=0)  # first best: earlier package column, earlier year
     pick = choice * m + np.arange(m)
     best = {k: v[pick] for k, v in money.items() if np.ndim(v) and len(v) == len(V)}
     best.update({"value": value[pick], "go_live": Y[pick], "vendor": V[pick]})
@@ -207,6 +237,14 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
     best["pairing_ok"] = cont["pairing_ok"]
     best.update({f"continuity_{k}": cont[k] for k in ("pairing", "spread", "reachability", "max_distance_km")})
     return best
+
+
+def rational_batch(npv) -> np.ndarray:
+    """Individual rationality, batch form: a group (or an expansion) whose municipal NPV is at
+    least 0 has an allocation giving every member (the existing group as one player) at least its
+    outside option (0: alone, or the group unchanged); the nucleolus of :mod:`optimizer.sharing`
+    is such an allocation. Below 0, no allocation can: shares sum to the NPV."""
+    return np.asarray(npv) >= -0.5  # half a yen: rounding
 
 
 CONTINUITY_KEYS = ("continuity", "pairing_ok", "continuity_pairing", "continuity_spread", "continuity_reachability",
@@ -246,7 +284,13 @@ def score_group(
         joining = [c for c in codes if c not in existing]
         codes = sorted(existing) + joining
     idx = ctx.positions(codes)
-    best = batch_scores(ctx, idx[None, :], base, go_live, vendor)
+    existing_group = next((g for g, ms in ctx.data.group_members.items() if sorted(ms) == codes), None)
+    if base is None and len(codes) == 1:
+        return _alone(ctx, codes, idx)
+    rational = ctx.scenario.require_individual_rationality
+    best = batch_scores(ctx, idx[None, :], base, go_live, vendor, rational=rational)
+    if not np.isfinite(best["value"][0]):  # no option leaves every member at least as well off: score the best
+        best = batch_scores(ctx, idx[None, :], base, go_live, vendor)
     one = {k: (v[0] if np.ndim(v) else v) for k, v in best.items()}
     gs = GroupScore(
         members=sorted(codes),
@@ -261,16 +305,53 @@ def score_group(
         subsidy_yen=float(one["subsidy"]),
         timing_cost_yen=float(one["timing"]),
         npv_yen=float(one["npv"]),
+        national_npv_yen=float(one["national_npv"]),
         continuity=continuity(ctx, idx, {k: best[k] for k in CONTINUITY_KEYS}),
         value=float(one["value"]),
+        note=f"existing group {existing_group}" if existing_group and base is None else None,
     )
     if gs.continuity.coastal and not gs.continuity.pairing_ok:
         gs.warnings.append("coastal members without a safe (inland or distant) partner")
-    if shares and len(codes) >= 2:
-        from .sharing import allocate  # sharing builds on this module
+    gs.violations = rule_violations(ctx, codes, idx, base, existing_group is not None and base is None)
+    if shares:
+        from .sharing import allocate, individually_rational  # sharing builds on this module
 
-        allocate(ctx, gs, idx, int(one["vendor"]), int(one["go_live"]), best)
+        own = member_accounts(ctx, codes, gs.go_live_fy, gs.vendor, base=base)
+        allocate(ctx, gs, idx, base, own)
+        losers = individually_rational(gs.shares)
+        if losers and rational:
+            gs.violations.append({"rule": "individual_rationality", "message": (
+                f"{', '.join(losers)} would be worse off than alone / the group unchanged under any split: "
+                f"the group's municipal NPV is {gs.npv_yen:,.0f} yen")})
+    elif rational and not rational_batch(gs.npv_yen):
+        gs.violations.append({"rule": "individual_rationality", "message": (
+            f"the group's municipal NPV is {gs.npv_yen:,.0f} yen: some member would be worse off than alone")})
     return gs
+
+
+def rule_violations(ctx: Context, codes: list[str], idx: np.ndarray, base: Base | None,
+                    is_existing_group: bool = False) -> list[dict]:
+    """Every business rule a member set breaks, as ``{"rule", "message"}`` (eligibility of movers included)."""
+    out = []
+    if not is_existing_group:
+        movers = codes[base.size:] if base is not None else codes
+        for c in movers:
+            if why := eligible(ctx, ctx.pos[c]):
+                out.append({"rule": "eligibility", "message": why})
+    out += [{"rule": k, "message": v} for k, v in violations(ctx, idx, base).items()]
+    return out
+
+
+def _alone(ctx: Context, codes: list[str], idx: np.ndarray) -> GroupScore:
+    """A one-member 'group' is the municipality's outside option: nothing changes, nothing to share."""
+    zero = {"p10": 0.0, "p50": 0.0, "p90": 0.0, "mean": 0.0}
+    return GroupScore(members=codes, joining=[], base_group_id=None, go_live_fy=ctx.scenario.planning_fy,
+                      vendor=ctx.vendor[idx[0]] or "", baseline_cost_yen=float(ctx.baseline[idx[0]]),
+                      reduction_rate=zero, annual_savings_yen=0.0, one_off_cost_yen=0.0, subsidy_yen=0.0,
+                      timing_cost_yen=0.0, npv_yen=0.0, national_npv_yen=0.0, continuity=continuity(ctx, idx),
+                      value=0.0, value_yen=0, note="alone",
+                      violations=[{"rule": "size", "message": f"{codes[0]} {ctx.data.name(codes[0])} alone: a group "
+                                   f"needs at least {ctx.scenario.min_size} members"}])
 
 
 def coalition_npv(ctx: Context, idx: np.ndarray, vendor: int, go_live: int, masks: np.ndarray) -> np.ndarray:

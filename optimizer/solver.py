@@ -19,7 +19,12 @@ small infeasible subset,
   :math:`\sum_{c \ni i,\, c \not\supseteq T} x_c = 0` for :math:`i \in T`;
 * ``apart`` set *Q*: :math:`\sum_{c:\,|c \cap Q| \ge 2} x_c = 0`.
 
-Municipalities in no chosen candidate stay alone. Solves are deterministic: one
+Municipalities in no chosen candidate stay alone. With ``participation_mode =
+"lexicographic"`` the model is solved twice: first :math:`\max \sum_c |c|\,x_c` (municipalities
+placed; for an expansion its joiners), then the value above: one objective in which each
+municipality placed weighs more than the total value of all candidates. Its objective, bound
+is reported in the value's terms when proven; otherwise the bound is unknown in those terms
+(reported as NaN) and the gap is that of the combined objective. Solves are deterministic: one
 worker, a fixed seed and a *deterministic* time limit.
 
 The candidates are exact (every feasible group is enumerated, up to safe pruning), so
@@ -112,12 +117,34 @@ def _requirements(model, x, cs: CandidateSet, req: Requirements) -> dict[str, ob
 
 
 def solve(cs: CandidateSet, req: Requirements, seed: int = 0, time_limit: float = 10.0,
-          forbid: list[list[int]] | None = None) -> Solution:
-    """Solve the packing model; ``forbid`` lists earlier solutions to exclude (for alternatives)."""
+          forbid: list[list[int]] | None = None, lexicographic: bool = False) -> Solution:
+    """Solve the packing model; ``forbid`` lists earlier solutions to exclude (for alternatives).
+
+    ``lexicographic``: most municipalities placed first, then most value (two solves).
+    """
     model, x, lits = build_model(cs, req)
     for chosen in forbid or []:
         model.Add(sum(x[k] for k in chosen) <= len(chosen) - 1) if chosen else model.AddBoolOr(x)
     model.AddAssumptions(list(lits.values()))
+    t0 = time.perf_counter()
+    if lexicographic and cs.candidates:
+        # one objective, exactly lexicographic: a municipality placed outweighs all the value there is
+        values = [int(round(c.value)) for c in cs.candidates]
+        weight = sum(v for v in values if v > 0) + 1
+        model.Maximize(sum((weight * len(c.members) + v) * x[k] for k, (c, v) in enumerate(zip(cs.candidates, values))))
+    solver = _solver(seed, time_limit)
+    status = solver.Solve(model)
+    secs = time.perf_counter() - t0
+    sol = _solution(solver, status, secs, x, cs, lits)
+    if lexicographic and cs.candidates and sol.status in ("OPTIMAL", "FEASIBLE"):
+        # proven: the bound is the value found; else only the combined objective has a bound (gap in its terms)
+        combined = solver.ObjectiveValue()
+        sol.gap = 0.0 if sol.status == "OPTIMAL" else abs(sol.best_bound - combined) / max(1.0, abs(sol.best_bound))
+        sol.best_bound = sol.objective if sol.status == "OPTIMAL" else float("nan")
+    return sol
+
+
+def _solver(seed: int, time_limit: float) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = 1
@@ -128,9 +155,10 @@ def solve(cs: CandidateSet, req: Requirements, seed: int = 0, time_limit: float 
     p.merge_at_most_one_work_limit = 0
     p.cp_model_probing_level = 0
     p.max_presolve_iterations = 1
-    t0 = time.perf_counter()
-    status = solver.Solve(model)
-    secs = time.perf_counter() - t0
+    return solver
+
+
+def _solution(solver, status, secs: float, x, cs: CandidateSet, lits) -> Solution:
     name = solver.StatusName(status)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = [k for k in range(len(x)) if solver.BooleanValue(x[k])]

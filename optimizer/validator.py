@@ -8,7 +8,10 @@ only at the plan's groups and the data. For every plan it checks that
   and an existing group is expanded at most once;
 * every group satisfies every business rule of :mod:`optimizer.rules`;
 * every reported figure equals a fresh :func:`~optimizer.scoring.score_group` of the
-  same members, go-live year and package;
+  same members, go-live year and package, in both accounts;
+* the members' shares add up to the group's value to the yen, as do their own accounts
+  and annual savings, and (``require_individual_rationality``) every member's share is at
+  least its outside option;
 * ``together``, ``apart``, ``alone`` and ``locked`` hold;
 * the objective is the sum of the group values and ``alone`` lists exactly the
   eligible municipalities in scope that are in no group.
@@ -23,7 +26,7 @@ from .errors import ValidationFailure
 from .rules import base_of, eligible, violations
 from .scoring import score_group
 
-FIELDS = ("npv_yen", "annual_savings_yen", "one_off_cost_yen", "subsidy_yen", "value")
+FIELDS = ("npv_yen", "national_npv_yen", "annual_savings_yen", "one_off_cost_yen", "subsidy_yen", "value")
 
 
 def check_plan(ctx: Context, plan, scope: list[str]) -> list[str]:
@@ -68,6 +71,7 @@ def check_plan(ctx: Context, plan, scope: list[str]) -> list[str]:
                 problems.append(f"{gid}: {f} is {a:,.0f} but re-scoring gives {b:,.0f}")
         if not math.isclose(g.continuity.score, fresh.continuity.score, abs_tol=0.01):
             problems.append(f"{gid}: continuity {g.continuity.score} but re-scoring gives {fresh.continuity.score}")
+        problems += [f"{gid}: {p}" for p in check_shares(g, sc.require_individual_rationality)]
 
     for T in sc.together:
         ks = {group_of_code.get(c) for c in T}
@@ -95,6 +99,26 @@ def check_plan(ctx: Context, plan, scope: list[str]) -> list[str]:
     if sorted(plan.alone) != expected_alone:
         problems.append("the 'alone' list does not match the eligible municipalities outside every group")
     return problems
+
+
+def check_shares(g, rational: bool) -> list[str]:
+    """The group's table adds up (shares, own accounts, annual savings) and, if ``rational``, no member loses."""
+    out = []
+    if g.shares is None:
+        return ["no shares computed"]
+    value = round(g.npv_yen)
+    if g.value_yen != value:
+        out.append(f"value_yen {g.value_yen} is not the group's municipal NPV {value}")
+    for key, total in (("share_yen", value), ("own_npv_yen", value), ("annual_savings_yen", round(g.annual_savings_yen))):
+        got = sum(s[key] for s in g.shares)
+        if got != total:
+            out.append(f"members' {key} sum to {got:,} yen, not the group's {total:,}")
+    if sorted(s["code"] for s in g.shares) != sorted(g.members):
+        out.append("the shares do not list exactly the members")
+    if rational:
+        out += [f"{s['code']} gets {s['share_yen']:,} yen, below its outside option {s['outside_option_yen']:,}"
+                for s in g.shares if s["share_yen"] < s["outside_option_yen"]]
+    return out
 
 
 def validate_plan(ctx: Context, plan, scope: list[str]) -> None:

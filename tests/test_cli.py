@@ -55,7 +55,8 @@ def test_score_reports_pairing(members, pairing):
     out = json.loads(run("score", "--members", members, "--json").stdout)
     assert out["continuity"]["pairing_ok"] is pairing
     assert set(out) >= {"members", "go_live_fy", "baseline_cost_yen", "reduction_rate", "annual_savings_yen",
-                        "one_off_cost_yen", "subsidy_yen", "npv_yen", "continuity", "shares", "in_core", "warnings"}
+                        "one_off_cost_yen", "subsidy_yen", "npv_yen", "continuity", "shares", "allocation", "warnings",
+                        "accounts", "value_yen", "coalition_values", "violations"}
 
 
 def test_score_unknown_code_exits_2():

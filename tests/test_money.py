@@ -1,0 +1,229 @@
+"""Money that adds up: accounts, coalition values, the nucleolus, individual rationality, participation.
+
+The core is re-checked here with an LP written independently of optimizer.sharing (scipy's
+HiGHS over the published ``coalition_values``), on real instances.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from optimizer import cost
+from optimizer.api import context, score
+from optimizer.config import ModelParameters, Scenario
+from optimizer.context import Context
+from optimizer.data import load
+from optimizer.plan import propose
+from optimizer.sharing import nucleolus, superadditive_cover
+from optimizer.validator import check_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def least_core_epsilon(coalition_values: dict[str, int]) -> float:
+    """Smallest ε such that some x with x(N) = v(N) has x(S) >= v(S) - ε for every S (independent LP)."""
+    keys = list(coalition_values)
+    players = sorted({p for k in keys for p in k.split(",")})
+    grand = ",".join(sorted(players))
+    n = len(players)
+    rows, rhs = [], []
+    for k, v in coalition_values.items():
+        if k == grand:
+            continue
+        a = np.zeros(n + 1)
+        for p in k.split(","):
+            a[players.index(p)] = -1.0
+        a[-1] = -1.0  # -x(S) - eps <= -v(S)
+        rows.append(a)
+        rhs.append(-v / 1e6)
+    c = np.zeros(n + 1)
+    c[-1] = 1.0
+    res = linprog(c, A_ub=np.array(rows), b_ub=np.array(rhs), A_eq=[np.append(np.ones(n), 0.0)],
+                  b_eq=[coalition_values[grand] / 1e6], bounds=[(None, None)] * (n + 1), method="highs")
+    assert res.status == 0
+    return res.x[-1] * 1e6
+
+
+def check_group_money(g: dict) -> None:
+    """Shares sum to the value to the yen; no member below its outside option; in the core when it is non-empty."""
+    shares = g["shares"]
+    assert sum(s["share_yen"] for s in shares) == g["value_yen"]
+    assert sum(s["own_npv_yen"] for s in shares) == g["value_yen"]
+    assert sum(s["annual_savings_yen"] for s in shares) == g["annual_savings_yen"]
+    assert all(s["share_yen"] >= s["outside_option_yen"] for s in shares)
+    cv = g["coalition_values"]
+    if cv is None:
+        return
+    eps = least_core_epsilon(cv)
+    x = {}
+    for s in shares:
+        x[s["player"]] = x.get(s["player"], 0) + s["share_yen"]
+    worst = min(sum(x[p] for p in k.split(",")) - v for k, v in cv.items())
+    if eps <= 1.0:  # the core is non-empty: the allocation must be in it (rounding: a yen per player)
+        assert g["allocation"]["in_core"] is True
+        assert worst >= -len(x)
+    else:
+        assert g["allocation"]["in_core"] is False
+        assert g["allocation"]["epsilon_yen"] == pytest.approx(eps, abs=len(x) + 1)
+
+
+def test_nucleolus_of_a_textbook_game_is_its_known_point():
+    # v(1)=v(2)=v(3)=0, v(12)=v(13)=v(23)=60, v(N)=120: symmetric, core {x_i <= 60}: nucleolus (40, 40, 40)
+    v = np.array([0, 0, 0, 60, 0, 60, 60, 120], dtype=float) * 1e6
+    x, t = nucleolus(v, 3)
+    assert x == pytest.approx([40e6] * 3, abs=1) and t == pytest.approx(20e6, abs=1)
+    # glove game, 1 left glove (player 0), 2 right: the core is the single point (1, 0, 0)
+    v = np.array([0, 0, 0, 1, 0, 1, 0, 1], dtype=float) * 1e6
+    x, t = nucleolus(v, 3)
+    assert x == pytest.approx([1e6, 0, 0], abs=1) and t == pytest.approx(0, abs=1)
+
+
+def test_empty_core_is_reported_with_its_least_core_epsilon():
+    # every pair worth 100, the three together only 120: no split satisfies all pairs (core empty)
+    v = np.array([0, 0, 0, 100, 0, 100, 100, 120], dtype=float) * 1e6
+    x, t = nucleolus(v, 3)
+    assert t < 0 and -t == pytest.approx(least_core_epsilon(
+        {"a": 0, "b": 0, "c": 0, "a,b": 100e6, "a,c": 100e6, "b,c": 100e6, "a,b,c": 120e6}), abs=1)
+    assert x.sum() == pytest.approx(120e6) and (x >= 0).all()
+
+
+def test_a_sub_coalition_is_worth_its_best_split():
+    # players a, b, c: {a,b} worth 5, {c} alone 0, {a,b,c} as one block only 3 -> the cover is 5
+    raw = np.full(8, -np.inf)
+    raw[0b011] = 5.0
+    raw[0b111] = 3.0
+    v = superadditive_cover(raw, 3)
+    assert v[0b111] == 5.0 and v[0b101] == 0.0
+
+
+def test_new_group_shares_are_in_the_core(ctx):
+    g = score_group_dict(ctx, ["30341", "30343", "30344", "30361", "30362"])
+    assert g["allocation"]["method"] == "nucleolus"
+    check_group_money(g)
+
+
+def score_group_dict(ctx, codes, base_group=None):
+    from optimizer.scoring import score_group
+
+    return score_group(ctx, codes, base_group=base_group, shares=True).as_dict()
+
+
+def test_expansion_game_has_the_existing_group_as_one_player(ctx, data):
+    members = data.group_members["G041"] + ["30202"]
+    g = score_group_dict(ctx, members, base_group="G041")
+    assert set(g["coalition_values"]) == {"G041", "30202", "30202,G041"}
+    assert g["coalition_values"]["30202,G041"] == g["value_yen"] == g["npv_yen"]
+    existing = [s for s in g["shares"] if s["role"] == "existing"]
+    assert len(existing) == len(data.group_members["G041"]) and {s["player"] for s in existing} == {"G041"}
+    check_group_money(g)
+
+
+def test_the_two_accounts_differ_by_the_discounted_subsidy(ctx):
+    from optimizer.scoring import score_group
+
+    g = score_group(ctx, ["30341", "30361", "30362"])
+    m = ctx.model
+    disc = float(cost.discount(g.go_live_fy - 1, ctx.scenario.planning_fy, m))
+    assert g.npv_yen - g.national_npv_yen == pytest.approx(g.subsidy_yen * disc, rel=1e-9)
+    municipal = Context(ctx.data, Scenario(objective_account="municipal"))
+    gm = score_group(municipal, ["30341", "30361", "30362"], go_live=g.go_live_fy, vendor=g.vendor)
+    assert gm.value - g.value == pytest.approx(g.npv_yen - g.national_npv_yen, rel=1e-9)
+
+
+def test_cost_base_is_the_running_cost_of_the_systems_that_move(data):
+    m = ModelParameters()
+    core = Context(data, Scenario())
+    both = Context(data, Scenario(cost_scope="core_internal"))
+    i = next(k for k, st in enumerate(core.status) if st == "none")
+    whole = float(cost.per_resident_cost(core.registry_population[i], m) * core.registry_population[i])
+    assert core.baseline[i] == pytest.approx(m.core_running_share * whole)
+    assert both.baseline[i] == pytest.approx((m.core_running_share + m.internal_running_share) * whole)
+
+
+def test_a_municipalitys_own_core_cost_overrides_the_model(survey_copy):
+    df = survey_copy.df
+    df["core_system_cost_yen"] = ""
+    df.loc[df.code == "30201", "core_system_cost_yen"] = "123456789"
+    d = load(survey=survey_copy.save(), groups=survey_copy.groups)
+    ctx = Context(d, Scenario())
+    assert ctx.baseline[ctx.pos["30201"]] == 123456789
+    assert ctx.baseline[ctx.pos["30202"]] == pytest.approx(Context(load(), Scenario()).baseline[ctx.pos["30202"]])
+
+
+def test_plan_groups_reconcile_and_nobody_loses(data):
+    plans = propose(context(data, Scenario()), ["30", "29"])
+    plan = plans[0]
+    assert plan.status == "OPTIMAL" and plan.groups
+    assert any(g.base_group_id for g in plan.groups) and any(not g.base_group_id for g in plan.groups)
+    names = data.municipalities["name"].to_dict()
+    for g in plan.as_dict(names)["groups"]:
+        check_group_money(g)
+    bands = plan.participation
+    assert sum(b["placed"] for b in bands) == sum(len(g.joining if g.base_group_id else g.members) for g in plan.groups)
+    assert sum(b["share_yen"] for b in bands) == sum(g.value_yen for g in plan.groups)
+
+
+def test_validator_rejects_a_table_that_does_not_add_up(data):
+    ctx = context(data, Scenario())
+    plan = propose(ctx, ["30"])[0]
+    assert check_plan(ctx, plan, plan_scope(data, "30")) == []
+    plan.groups[0].shares[0]["share_yen"] += 1
+    assert any("share_yen sum to" in p for p in check_plan(ctx, plan, plan_scope(data, "30")))
+    plan.groups[0].shares[0]["share_yen"] = -1
+    assert any("below its outside option" in p for p in check_plan(ctx, plan, plan_scope(data, "30")))
+
+
+def plan_scope(data, pref):
+    m = data.municipalities
+    return sorted(m.index[m["prefecture_code"] == pref])
+
+
+def test_participation_first_places_at_least_as_many_municipalities(data):
+    base = propose(context(data, Scenario()), ["01"])[0]
+    lex = propose(context(data, Scenario(participation_mode="lexicographic")), ["01"])[0]
+    placed = lambda p: sum(b["placed"] for b in p.participation)  # noqa: E731
+    assert lex.status == "OPTIMAL"
+    assert placed(lex) >= placed(base)
+    assert lex.objective <= base.objective + 1
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_score_names_every_rule_a_set_breaks():
+    out = json.loads(run_cli("score", "--members", "30201,01100", "--json").stdout)
+    rules = {v["rule"] for v in out["violations"]}
+    assert {"population", "distance", "connected"} <= rules
+
+
+def test_score_of_one_member_says_alone():
+    r = run_cli("score", "--members", "30201")
+    assert r.returncode == 0 and "alone" in r.stdout and "27%" not in r.stdout
+    out = json.loads(run_cli("score", "--members", "30201", "--json").stdout)
+    assert out["kind"] == "alone" and out["annual_savings_yen"] == 0
+
+
+def test_score_of_an_existing_groups_members_says_so(data):
+    r = run_cli("score", "--group", "G041")
+    assert r.returncode == 0 and "exactly the members of G041" in r.stdout
+    assert "eligibility" not in r.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("vendor_mode", ["migrate", "same"])
+def test_national_plan_money_reconciles_in_both_vendor_modes(vendor_mode, tmp_path):
+    sc = tmp_path / "s.toml"
+    sc.write_text(f'vendor_mode = "{vendor_mode}"\n')
+    r = run_cli("propose", "--all", "--json", "--scenario", str(sc))
+    assert r.returncode == 0, r.stderr
+    payload = json.loads(r.stdout)
+    groups = [g for p in payload["prefectures"].values() for g in p["groups"]]
+    assert len(groups) > 100
+    for g in groups:
+        check_group_money(g)
