@@ -217,11 +217,11 @@ def nucleolus(values: np.ndarray, n: int, tol: float = 1e-9) -> tuple[np.ndarray
             fixed.append(int(s))
             fixed_excess.append(t_scaled)
             basis.append(M[s])
-        B = np.array(basis)
-        if np.linalg.matrix_rank(B) >= n:
+        _, sv, vt = np.linalg.svd(np.array(basis), full_matrices=False)
+        q = vt[sv > 1e-9 * sv[0]].T  # orthonormal basis of the span of the fixed coalitions and N
+        if q.shape[1] >= n:
             break
         # drop coalitions whose excess the fixed ones already determine (their vector is in the span)
-        q, _ = np.linalg.qr(B.T)
         r = M[free] - (M[free] @ q) @ q.T
         free = free[np.abs(r).max(axis=1) > 1e-9]
         free = np.setdiff1d(free, binding)

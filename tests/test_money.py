@@ -227,3 +227,20 @@ def test_national_plan_money_reconciles_in_both_vendor_modes(vendor_mode, tmp_pa
     assert len(groups) > 100
     for g in groups:
         check_group_money(g)
+
+
+def test_nucleolus_keeps_the_least_core_level_on_random_games():
+    """The nucleolus first maximises the smallest excess: it can never fall below the least-core value."""
+    from optimizer.sharing import all_masks, least_core
+
+    rng = np.random.default_rng(7)
+    for _ in range(150):
+        n = int(rng.integers(2, 8))
+        M = all_masks(n)
+        w = rng.random(n) * 100
+        v = np.array([w[M[s]].sum() * (1 + 0.3 * rng.random()) if M[s].sum() >= 2 else 0.0
+                      for s in range(2**n)]) * 1e6
+        x, t = nucleolus(v, n)
+        _, t_lc = least_core(v, n)
+        assert x.sum() == pytest.approx(v[-1], abs=1) and (x >= 0).all()
+        assert (M.astype(float) @ x - v)[1:-1].min() >= min(t_lc, 0) - 1  # on the imputation set

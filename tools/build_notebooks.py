@@ -85,6 +85,25 @@ NOTEBOOKS = {
              "pd.DataFrame([{'pairing rule': name, 'groups': len(p.groups), 'npv_M_yen': sum(g.npv_yen for g in p.groups) / 1e6, "
              "'groups without a safe partner': sum(not g.continuity.pairing_ok for g in p.groups)} "
              "for name, p in (('required', k_on), ('not required', k_off))])"),
+        md("## Participation vs value: the trade-off curve (長野県, 20)\n\nThe ministry counts municipalities in joint "
+           "clouds; the optimiser maximises value. `participation_weight_yen` adds a value per municipality placed, "
+           "`participation_mode = 'lexicographic'` places as many as possible first. Each point is a proven-optimal "
+           "plan; the money axis is the plans' NPV in the national account (what the groups really save)."),
+        code("weights = [0, 5e6, 10e6, 20e6, 50e6, 100e6]\ncurve = []\n"
+             "for w in weights + ['lexicographic']:\n"
+             "    sc = base.replace(participation_mode='lexicographic') if w == 'lexicographic' else "
+             "base.replace(participation_weight_yen=w)\n"
+             "    p = lg.propose(data, ['20'], scenario=sc)\n"
+             "    curve.append({'setting': w if w == 'lexicographic' else f'{w / 1e6:.0f}M yen', 'status': p.status,\n"
+             "                  'placed': sum(b['placed'] for b in p.participation),\n"
+             "                  'placed_under_20k': p.participation[0]['placed'],\n"
+             "                  'national_npv_M_yen': sum(g.national_npv_yen for g in p.groups) / 1e6})\n"
+             "curve = pd.DataFrame(curve)\ncurve"),
+        code("fig, ax = plt.subplots(figsize=(7, 4.5))\nax.plot(curve.placed, curve.national_npv_M_yen, marker='o')\n"
+             "for _, r in curve.iterrows():\n    ax.annotate(r.setting, (r.placed, r.national_npv_M_yen), fontsize=8)\n"
+             "ax.set_xlabel('municipalities placed in a group')\nax.set_ylabel('NPV, national account (百万円)')\n"
+             "ax.set_title('長野県: value vs participation')\nplt.show()"),
+        code("# who gets the value, by population band, at defaults\npd.DataFrame(plans['base (migrate, window 2)'].participation)"),
     ],
 }
 
