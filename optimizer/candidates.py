@@ -60,7 +60,8 @@ class CandidateSet:
         return set(self.eligible)
 
 
-def _check(ctx: Context, rows: np.ndarray, base: Base | None, rules) -> np.ndarray:
+def passes(ctx: Context, rows: np.ndarray, base: Base | None, rules) -> np.ndarray:
+    """Which rows (member sets) satisfy every rule of ``rules`` (checked in order, on the survivors)."""
     ok = np.ones(len(rows), dtype=bool)
     for rule in rules:
         sel = np.nonzero(ok)[0]
@@ -89,7 +90,7 @@ def _grow(ctx: Context, level: np.ndarray, elig: np.ndarray, A: np.ndarray, base
         out.append(new)
     new = np.unique(np.vstack(out), axis=0) if out else np.zeros((0, level.shape[1] + 1), dtype=np.int64)
     full = _with_base(elig[new], base)
-    return new[_check(ctx, full, base, HEREDITARY)]
+    return new[passes(ctx, full, base, HEREDITARY)]
 
 
 def _with_base(rows: np.ndarray, base: Base | None) -> np.ndarray:
@@ -131,7 +132,7 @@ def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True, see
     def add(level: np.ndarray, base: Base | None, k: int, previous: dict):
         nonlocal enumerated
         full = _with_base(elig[level], base)
-        ok = _check(ctx, full, base, (PAIRING,))
+        ok = passes(ctx, full, base, (PAIRING,))
         size_ok = (k >= sc.min_size) if base is None else True
         values: dict[tuple, float] = {}
         if not size_ok or not ok.any():

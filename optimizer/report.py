@@ -43,7 +43,8 @@ T = {
         "pairing_ng": "沿岸団体に相互支援の相手がいない", "map": "地図（詳細は map.html）",
         "match_title": "{name} のグループ参加に関する提案", "options": "選択肢", "precedents": "参考となる先行グループ",
         "similarity": "類似度", "why": "理由", "note_synth": "※ 本報告のベンダ・更新年度等は合成データ（サンプル）に基づきます。",
-        "params": "主なパラメータ", "warn": "注意",
+        "params": "主なパラメータ", "warn": "注意", "bands": "人口規模別の参加と効果",
+        "band_cols": ["人口規模", "対象団体", "参加団体", "年間削減額", "配分額（NPV）"],
     },
     "en": {
         "title": "Joint-cloud group proposals", "summary": "Summary", "status": "Solver status",
@@ -70,7 +71,8 @@ T = {
         "map": "Map (interactive: map.html)", "match_title": "Proposal for {name}", "options": "Options",
         "precedents": "Precedent groups to learn from", "similarity": "similarity", "why": "why",
         "note_synth": "* Vendors and renewal years in this report are SYNTHETIC sample data.",
-        "params": "Main parameters", "warn": "Warning",
+        "params": "Main parameters", "warn": "Warning", "bands": "Participation and money by population band",
+        "band_cols": ["population", "eligible", "placed", "savings / year", "shares (NPV)"],
     },
 }
 
@@ -199,7 +201,12 @@ def plan_markdown(data: Dataset, ctx, plans: list, lang: str = "ja") -> str:
               f"- {t['groups']}: {len(plan.groups)}; NPV {_yen(sum(g.npv_yen for g in plan.groups), lang)}; "
               f"{t['savings']} {_yen(sum(g.annual_savings_yen for g in plan.groups), lang)}",
               f"- {t['alone']}: {'、'.join(data.name(c) for c in plan.alone) or '-'}", "",
-              f"## {t['map']}", "", "![map](map.png)", "", f"## {t['groups']}", ""]
+              ""]
+    if plan.participation:
+        lines += [f"### {t['bands']}", "", _md_table(t["band_cols"], [
+            [b["band"], b["eligible"], b["placed"], _yen_exact(b["annual_savings_yen"], lang),
+             _yen_exact(b["share_yen"], lang)] for b in plan.participation]), ""]
+    lines += [f"## {t['map']}", "", "![map](map.png)", "", f"## {t['groups']}", ""]
     for k, g in enumerate(plan.groups, start=1):
         lines += [_group_section(data, ctx, k, g, lang), ""]
     lines.append(_assumptions(data, ctx.scenario, lang))

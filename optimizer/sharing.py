@@ -73,10 +73,10 @@ def all_masks(n: int) -> np.ndarray:
 # --- the game ------------------------------------------------------------------------------------------
 def _own_best(ctx, rows: np.ndarray, base) -> np.ndarray:
     """Best municipal NPV of each admissible row (-inf if a rule is broken), at its own best option."""
-    from .candidates import _check  # candidate generation's rule filter: one definition of "admissible"
+    from .candidates import passes  # candidate generation's rule filter: one definition of "admissible"
     from .scoring import batch_scores
 
-    ok = _check(ctx, rows, base, GROUP_RULES)
+    ok = passes(ctx, rows, base, GROUP_RULES)
     out = np.full(len(rows), -np.inf)
     if ok.any():
         sel = np.nonzero(ok)[0]
