@@ -125,6 +125,21 @@ def _savings_at(ctx, g, rate: float) -> float:
     return g.annual_savings_yen + (rate - g.reduction_rate["mean"]) * g.baseline_cost_yen
 
 
+def _shares_section(g, lang: str) -> list[str]:
+    """The members' table (savings, own account, share, transfer, Shapley) with its total row, and the method."""
+    t = T[lang]
+    cols = ("annual_savings_yen", "own_npv_yen", "share_yen", "transfer_yen", "shapley_yen")
+    rows = [[x["name"], t["existing"] if x["role"] == "existing" else t["joining"]]
+            + [_yen_exact(x[k], lang) for k in cols] + [t["yes"] if x["better_than_outside_option"] else t["no"]]
+            for x in g.shares]
+    rows.append([f"**{t['total']}**", ""] + [_yen_exact(sum(x[k] for x in g.shares), lang) for k in cols] + [""])
+    a = g.allocation
+    core = (t["core_na"] if a["in_core"] is None else t["core_ok"] if a["in_core"]
+            else t["core_empty"].format(e=_yen(a["epsilon_yen"], lang)))
+    headers = [t["name"], t["role"], t["share_savings"], t["own"], t["share"], t["transfer"], t["shapley"], t["better"]]
+    return [f"#### {t['shares']}", "", _md_table(headers, rows), "", f"- {t['alloc_note']}", f"- {core}", ""]
+
+
 def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
     t = T[lang]
     s, mu = data.survey, data.municipalities
@@ -159,21 +174,7 @@ def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
         [t["national"], _yen(g.national_npv_yen, lang)],
     ]), ""]
     if full.shares:
-        lines += [f"#### {t['shares']}", "", _md_table(
-            [t["name"], t["role"], t["share_savings"], t["own"], t["share"], t["transfer"], t["shapley"], t["better"]],
-            [[x["name"], t["existing"] if x["role"] == "existing" else t["joining"], _yen_exact(x["annual_savings_yen"], lang),
-              _yen_exact(x["own_npv_yen"], lang), _yen_exact(x["share_yen"], lang), _yen_exact(x["transfer_yen"], lang),
-              _yen_exact(x["shapley_yen"], lang), t["yes"] if x["better_than_outside_option"] else t["no"]]
-             for x in full.shares]
-            + [[f"**{t['total']}**", "", _yen_exact(sum(x["annual_savings_yen"] for x in full.shares), lang),
-                _yen_exact(sum(x["own_npv_yen"] for x in full.shares), lang),
-                _yen_exact(sum(x["share_yen"] for x in full.shares), lang),
-                _yen_exact(sum(x["transfer_yen"] for x in full.shares), lang),
-                _yen_exact(sum(x["shapley_yen"] for x in full.shares), lang), ""]]), ""]
-        a = full.allocation
-        core = (t["core_na"] if a["in_core"] is None else t["core_ok"] if a["in_core"]
-                else t["core_empty"].format(e=_yen(a["epsilon_yen"], lang)))
-        lines += [f"- {t['alloc_note']}", f"- {core}", ""]
+        lines += _shares_section(full, lang)
     c = g.continuity
     lines += [f"#### {t['continuity']}", "",
               f"- {t['score']}: **{c.score}** / 100 (pairing {c.components['pairing']}, spread {c.components['spread']}, "
@@ -299,6 +300,9 @@ def match_markdown(data: Dataset, res: dict, precedents: list[dict], lang: str =
                       f"- {t['npv']} (group): {_yen(c['npv_yen'], lang)}; {t['score']} {c['continuity_score']}; "
                       f"{t['golive']} FY{c['go_live_fy']}"]
         lines += [f"- {r}" for r in c["reasons"]] + [""]
+    top = next((o for o in res["options"] if o.kind != "alone" and o.rank == 1), None)
+    if top is not None and top.group is not None and top.group.shares:
+        lines += _shares_section(top.group, lang)
     lines += [f"## {t['precedents']}", "", _md_table(
         ["ID", t["name"], t["members"], t["pop"], t["similarity"], t["why"]],
         [[p["group_id"], p["name"] or "-", p["members"], f"{p['population']:,}", p["similarity"], "、".join(p["why"])]

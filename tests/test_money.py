@@ -244,3 +244,33 @@ def test_nucleolus_keeps_the_least_core_level_on_random_games():
         _, t_lc = least_core(v, n)
         assert x.sum() == pytest.approx(v[-1], abs=1) and (x >= 0).all()
         assert (M.astype(float) @ x - v)[1:-1].min() >= min(t_lc, 0) - 1  # on the imputation set
+
+
+def _tables_reconcile(md: str) -> int:
+    """Every members' table in a report: member rows sum to the total row, column by column (whole yen)."""
+    checked = 0
+    blocks = md.split("#### ")
+    for b in blocks:
+        rows = [r for r in b.splitlines() if r.startswith("| ") and " 円 |" in r]
+        if not rows or not rows[-1].startswith("| **"):
+            continue
+        cells = [[c.strip() for c in r.strip("|").split("|")] for r in rows]
+        total, members = cells[-1], cells[:-1]
+        for j in range(2, 7):
+            as_int = lambda c: int(c.replace(" 円", "").replace(",", ""))  # noqa: E731
+            assert sum(as_int(m[j]) for m in members) == as_int(total[j])
+        checked += 1
+    return checked
+
+
+def test_report_and_match_report_tables_add_up(data):
+    from optimizer.matchmaking import match
+    from optimizer.report import match_markdown, plan_markdown
+
+    ctx = context(data, Scenario())
+    plans = propose(ctx, ["30", "29"])
+    kinds = {g.kind for g in plans[0].groups}
+    assert kinds == {"new", "expand"}  # a new group and an expansion are both checked
+    assert _tables_reconcile(plan_markdown(data, ctx, plans)) == len(plans[0].groups)
+    res = match(ctx, "30206")
+    assert _tables_reconcile(match_markdown(data, res, [])) == 1
