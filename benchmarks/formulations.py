@@ -102,11 +102,12 @@ def assignment(ctx, elig: list[int], time_limit):
                     m.AddBoolOr([x[i, k].Not(), x[j, k].Not()])
         for i, j in zip(*np.nonzero(np.triu(D > sc.max_member_distance_km, 1))):
             m.AddBoolOr([x[int(i), k].Not(), x[int(j), k].Not()])
-        if sc.require_inland_partner:
+        if sc.pairing == "hard":  # separation from a common disaster, per pairing hazard
+            E = ctx.exposed[elig]
             for i in range(n):
-                if ctx.coastal[elig[i]]:
+                for h in np.nonzero(E[i])[0]:
                     partners = [j for j in range(n) if j != i and (
-                        (not ctx.coastal[elig[j]] and D[i, j] <= mp.support_km) or D[i, j] >= mp.hazard_separation_km)]
+                        (not E[j, h] and D[i, j] <= mp.support_km) or D[i, j] >= mp.hazard_separation_km)]
                     m.Add(x[i, k] <= sum(x[j, k] for j in partners))
         # connectivity: one root per used slot sends (size - 1) units, every other member keeps one
         m.Add(sum(root[i, k] for i in range(n)) == y[k])

@@ -21,16 +21,27 @@ as ``score``). A candidate is dropped when
   sub-groups may not be interchangeable.
 
 Both reductions keep at least one optimal plan of the set-packing model.
+
+The *search space* is the connected sets of the link graph (land, sea and transit links,
+plus pairs closer than ``link_km``); the connectivity *rule* (``connect_km``) admits at
+least these, so every candidate passes every rule, and the plan is proven optimal over
+this space (stated in each plan's stats).
+
+Work is bounded (:class:`Budget`): the growth checks the wall clock and the memory its
+levels take as it goes; when either runs out it stops, keeps the candidates of the levels
+it finished, and says so (:attr:`CandidateSet.complete` is false, with the reason). A plan
+from an incomplete candidate set is never reported as proven optimal.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .context import Context
-from .rules import HEREDITARY, PAIRING, Base, base_of, eligible
+from .rules import CONNECTED, HEREDITARY, PAIRING, Base, base_of, eligible
 from .scoring import batch_scores
 
 CHUNK = 10_000
@@ -46,6 +57,31 @@ class Candidate:
     vendor: int
 
 
+class BudgetExhausted(Exception):
+    """Raised inside the growth when the work budget runs out (caught by the enumeration)."""
+
+
+@dataclass
+class Budget:
+    """A wall-clock deadline (``time.perf_counter()`` seconds) and a memory limit for candidate sets (bytes)."""
+
+    deadline: float = float("inf")
+    memory_bytes: float = float("inf")
+
+    @classmethod
+    def of(cls, seconds: float, megabytes: float) -> "Budget":
+        return cls(time.perf_counter() + seconds, megabytes * 2**20)
+
+    def remaining(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def check(self, held_bytes: float = 0.0) -> None:
+        if time.perf_counter() > self.deadline:
+            raise BudgetExhausted("time budget (time_limit_s) used up")
+        if held_bytes > self.memory_bytes:
+            raise BudgetExhausted(f"memory budget (memory_limit_mb) reached: {held_bytes / 2**20:,.0f} MB of candidate sets")
+
+
 @dataclass
 class CandidateSet:
     eligible: list[int]
@@ -54,6 +90,8 @@ class CandidateSet:
     enumerated: int = 0  # sets that passed every rule, before value and dominance pruning
     ineligible: dict[int, str] = field(default_factory=dict)
     base_members: dict[str, frozenset] = field(default_factory=dict)
+    complete: bool = True  # False when the work budget ran out before every feasible set was grown
+    stopped: str = ""  # why and where the enumeration stopped
 
     @property
     def eligible_set(self) -> set[int]:
@@ -71,9 +109,20 @@ def passes(ctx: Context, rows: np.ndarray, base: Base | None, rules) -> np.ndarr
     return ok
 
 
-def _grow(ctx: Context, level: np.ndarray, elig: np.ndarray, A: np.ndarray, base: Base | None) -> np.ndarray:
-    """All connected one-member extensions of each row (local indices into ``elig``), deduplicated, pruned."""
+#: Estimated bytes a scored candidate (and its entry in the dominance table) holds in Python objects.
+CANDIDATE_BYTES = 600
+
+
+def _grow(ctx: Context, level: np.ndarray, elig: np.ndarray, A: np.ndarray, base: Base | None,
+          budget: Budget | None = None, held_before: float = 0.0) -> np.ndarray:
+    """All connected one-member extensions of each row (local indices into ``elig``), deduplicated, pruned.
+
+    ``budget`` is checked after every chunk (raises :class:`BudgetExhausted`); the memory
+    counted is the new rows held plus the copy deduplication makes (about 3x), on top of
+    ``held_before`` (what the enumeration already holds).
+    """
     out = []
+    held = held_before
     near_base = None
     if base is not None:  # eligible municipalities linked to the existing group (adjacent, or within join_link_km)
         near = ctx.adjacency_matrix[np.ix_(base.idx, elig)] | (ctx.distance[np.ix_(base.idx, elig)]
@@ -87,10 +136,13 @@ def _grow(ctx: Context, level: np.ndarray, elig: np.ndarray, A: np.ndarray, base
         nb[np.arange(len(chunk))[:, None], chunk] = False
         rows, w = np.nonzero(nb)
         new = np.sort(np.hstack([chunk[rows], w[:, None]]), axis=1)
+        new = np.unique(new, axis=0)
+        new = new[passes(ctx, _with_base(elig[new], base), base, HEREDITARY)]
         out.append(new)
-    new = np.unique(np.vstack(out), axis=0) if out else np.zeros((0, level.shape[1] + 1), dtype=np.int64)
-    full = _with_base(elig[new], base)
-    return new[passes(ctx, full, base, HEREDITARY)]
+        held += new.nbytes
+        if budget is not None:
+            budget.check(3 * (held - held_before) + held_before + level.nbytes)
+    return np.unique(np.vstack(out), axis=0) if out else np.zeros((0, level.shape[1] + 1), dtype=np.int64)
 
 
 def _with_base(rows: np.ndarray, base: Base | None) -> np.ndarray:
@@ -115,10 +167,11 @@ def open_groups(ctx: Context, positions: set[int]) -> list[str]:
 
 
 def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True, seed: str | None = None,
-                         expansions: bool = True) -> CandidateSet:
+                         expansions: bool = True, budget: Budget | None = None) -> CandidateSet:
     """All scored candidate groups (new and expansions) over the municipalities ``codes``.
 
-    With ``seed`` (a code), only new groups containing that municipality are grown.
+    With ``seed`` (a code), only new groups containing that municipality are grown. With
+    ``budget``, the growth stops when it runs out (the result says so: ``complete``, ``stopped``).
     """
     sc = ctx.scenario
     positions = set(ctx.positions(codes).tolist())
@@ -129,10 +182,15 @@ def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True, see
     cands: list[Candidate] = []
     enumerated = 0
 
+    final_rules = (PAIRING,) if sc.connect_km >= sc.link_km else (PAIRING, CONNECTED)
+
+    def held() -> float:  # bytes held by the candidates and the dominance tables so far
+        return CANDIDATE_BYTES * (len(cands) + enumerated)
+
     def add(level: np.ndarray, base: Base | None, k: int, previous: dict):
         nonlocal enumerated
         full = _with_base(elig[level], base)
-        ok = passes(ctx, full, base, (PAIRING,))
+        ok = passes(ctx, full, base, final_rules)
         size_ok = (k >= sc.min_size) if base is None else True
         values: dict[tuple, float] = {}
         if not size_ok or not ok.any():
@@ -140,12 +198,16 @@ def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True, see
         sel = np.nonzero(ok)[0]
         enumerated += len(sel)
         for s in range(0, len(sel), CHUNK):
+            if budget is not None:
+                budget.check(held())
             part = sel[s:s + CHUNK]
             best = batch_scores(ctx, full[part], base, rational=sc.require_individual_rationality)
             for r, row in enumerate(level[part]):
                 key = tuple(int(x) for x in elig[row])
                 v = float(best["value"][r])
                 values[key] = v
+                if not np.isfinite(v):
+                    continue  # no option leaves every member at least as well off (individual rationality)
                 touches_together = not together.isdisjoint(key)
                 if prune and not touches_together:
                     if v <= 0:
@@ -156,28 +218,34 @@ def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True, see
                                        int(best["go_live"][r]), int(best["vendor"][r])))
         return values
 
-    # new groups
-    level = np.arange(len(elig), dtype=np.int64)[:, None]
-    if seed is not None:
-        level = level[elig == ctx.pos[seed]]
-    previous: dict = {}
-    for k in range(2, sc.max_size + 1):
-        level = _grow(ctx, level, elig, A, None)
-        if len(level) == 0:
-            break
-        previous = add(level, None, k, previous)
-
-    # expansions of open existing groups
     groups = open_groups(ctx, positions) if expansions else []
-    for gid in groups:
-        base = base_of(ctx, gid)
-        level = np.zeros((1, 0), dtype=np.int64)
-        previous = {}
-        for k in range(1, min(sc.max_joiners, base.max_members - base.size) + 1):
-            level = _grow(ctx, level, elig, A, base)
+    stopped = ""
+    where = "new groups of 2"
+    try:
+        # expansions of open existing groups first: few sets, and the ones a prefecture most often wants
+        for gid in groups:
+            base = base_of(ctx, gid)
+            level = np.zeros((1, 0), dtype=np.int64)
+            previous = {}
+            for k in range(1, min(sc.max_joiners, base.max_members - base.size) + 1):
+                where = f"{k} joiner(s) of {gid}"
+                level = _grow(ctx, level, elig, A, base, budget, held())
+                if len(level) == 0:
+                    break
+                previous = add(level, base, k, previous)
+        # new groups, size by size
+        level = np.arange(len(elig), dtype=np.int64)[:, None]
+        if seed is not None:
+            level = level[elig == ctx.pos[seed]]
+        previous: dict = {}
+        for k in range(2, sc.max_size + 1):
+            where = f"new groups of {k} members"
+            level = _grow(ctx, level, elig, A, None, budget, held())
             if len(level) == 0:
                 break
-            previous = add(level, base, k, previous)
+            previous = add(level, None, k, previous)
+    except BudgetExhausted as exc:
+        stopped = f"{exc} while growing {where}"
     bases = {g: frozenset(ctx.positions(ctx.data.group_members[g]).tolist()) for g in groups}
     return CandidateSet(eligible=elig.tolist(), candidates=cands, groups=groups, enumerated=enumerated,
-                        ineligible=ineligible, base_members=bases)
+                        ineligible=ineligible, base_members=bases, complete=not stopped, stopped=stopped)

@@ -16,7 +16,18 @@ from .errors import InfeasibleError, InputError
 from .textout import table, to_json, write_atomic
 
 
-def _data_options(f):
+_HAZARD: dict = {"path": None}
+
+
+def _data_options(command):
+    @functools.wraps(command)
+    def inner(*args, hazard=None, **kwargs):
+        _HAZARD["path"] = hazard
+        return command(*args, **kwargs)
+
+    f = click.option("--hazard", type=click.Path(dir_okay=False),
+                     help="Hazard exposure CSV (code, hazard, class), e.g. official designations; replaces the "
+                          "geometric exposure of the hazards it names.")(inner)
     f = click.option("--group-members", "group_members", type=click.Path(dir_okay=False),
                      help="Group member list (default: beside --groups, else shipped).")(f)
     f = click.option("--groups", type=click.Path(dir_okay=False), help="Groups CSV (default: shipped, real 2017-10).")(f)
@@ -56,7 +67,7 @@ def _handle_errors(f):
 def _load(survey=None, groups=None, group_members=None):
     from .data import load
 
-    return load(survey=survey, groups=groups, group_members=group_members)
+    return load(survey=survey, groups=groups, group_members=group_members, hazard=_HAZARD["path"])
 
 
 def _codes(value: str) -> list[str]:
@@ -122,6 +133,13 @@ def validate(survey, groups, group_members):
     d = _load(survey, groups, group_members)
     click.echo(f"OK: {d.paths['survey']} ({len(d.survey)} municipalities), {d.paths['groups']} "
                f"({len(d.groups)} groups), {d.paths['group_members']} ({len(d.members)} memberships)")
+    from .hazard import HAZARDS
+
+    hz = d.hazard
+    click.echo("hazard exposure: " + ", ".join(
+        f"{h} {int(((hz.hazard == h) & (hz['class'] != 'none')).sum())} exposed "
+        f"({'from ' + str(d.paths['hazard']) if (hz[hz.hazard == h].source == 'file').any() else 'from geometry'})"
+        for h in HAZARDS))
     missing = len(d.municipalities) - len(d.survey)
     if missing:
         click.echo(f"note: {missing} municipalities are not in the survey; they are not proposed for any group")
@@ -207,7 +225,8 @@ def score(members, group_id, go_live, as_new, scenario, survey, groups, group_me
         {"item": "NPV, municipal account (yen)", "value": out["accounts"]["municipal_npv_yen"]},
         {"item": "NPV, national account (yen, transfers excluded)", "value": out["accounts"]["national_npv_yen"]},
         {"item": "continuity (0-100)", "value": out["continuity"]["score"]},
-        {"item": "coastal/inland pairing", "value": "yes" if out["continuity"]["pairing_ok"] else "no"},
+        {"item": "tsunami pairing (a safe partner for every exposed member)",
+         "value": "yes" if out["continuity"]["pairing_ok"] else "no"},
     ]))
     if out["shares"]:
         a = out["allocation"]
@@ -247,25 +266,24 @@ def _status_line(plan) -> str:
 
 @main.command()
 @click.option("--pref", "prefs", multiple=True, help="Prefecture code (01-47); several are solved as one instance.")
-@click.option("--all", "all_prefs", is_flag=True, help="Every prefecture, each on its own, in parallel.")
+@click.option("--all", "all_prefs", is_flag=True, help="The whole country as one instance (groups may cross prefecture lines).")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML (see optimizer/config.py).")
-@click.option("--time-limit", type=float, help="Solver limit per instance (deterministic seconds).")
+@click.option("--time-limit", type=float, help="Work budget in seconds (enumeration and solver; default 60).")
 @click.option("--seed", type=int, help="Solver seed.")
 @click.option("--alternatives", type=click.IntRange(1, 20), default=1, show_default=True,
               help="Return up to K distinct plans, best first.")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Processes for --all.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Write proposals.json/.csv/.geojson (and for --pref: report.html/.md, map.png/.html) here.")
 @click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True, help="Report language.")
 @_data_options
 @_json_option
 @_handle_errors
-def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, workers, out_dir, lang, survey, groups,
+def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir, lang, survey, groups,
             group_members, as_json):
     """Propose new groups and expansions of existing ones (CP-SAT, validated)."""
     from .api import context, scenario_of
     from .outputs import plan_payload, write_outputs
-    from .plan import propose as run, propose_all, totals
+    from .plan import by_prefecture, propose as run, propose_all, totals
 
     if bool(prefs) == all_prefs:
         raise InputError("give --pref (one or more) or --all")
@@ -275,23 +293,27 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, workers,
     sc = sc.replace(**changes) if changes else sc
     ctx = context(d, sc)
     if all_prefs:
-        with click.progressbar(length=47, label="prefectures", file=sys.stderr) as bar:
-            plans = propose_all(ctx, workers=workers, progress=lambda p: bar.update(1))
-        payload = {"prefectures": {p: plan_payload(d, [pl]) for p, pl in plans.items()}, "totals": totals(plans)}
+        click.echo("solving the whole country as one instance ...", err=True)
+        plan = propose_all(ctx)
+        if plan.status == "INFEASIBLE":
+            raise InfeasibleError(plan.infeasibility, plan_payload(d, [plan]))
+        payload = plan_payload(d, [plan])
+        payload["by_prefecture"] = by_prefecture(ctx, plan)
+        payload["totals"] = totals(plan)
         if out_dir:
-            written = write_outputs(d, list(plans.values()), out_dir, {"proposals.json": to_json(payload)},
-                                    separate=True)
+            written = write_outputs(d, [plan], out_dir, {"proposals.json": to_json(payload)})
         if as_json:
             click.echo(to_json(payload))
         else:
-            click.echo(table([{"pref": p, "status": pl.status, "groups": len(pl.groups),
-                               "eligible": pl.stats.get("eligible"), "candidates": pl.stats.get("candidates"),
-                               "NPV": round(sum(g.npv_yen for g in pl.groups)), "seconds": round(pl.solve_seconds, 2)}
-                              for p, pl in plans.items()]))
+            click.echo(table([{"prefecture": r["prefecture"], "groups": r["groups"],
+                               "cross-pref.": r["cross_prefecture_groups"], "moving": r["moving"],
+                               "alone": r["alone"], "savings/yr": r["annual_savings_yen"]}
+                              for r in payload["by_prefecture"]]))
             t = payload["totals"]
-            click.echo(f"{t['groups']} groups ({t['new_groups']} new, {t['expansions']} expansions), "
-                       f"{t['municipalities_moving']} municipalities moving, NPV {t['npv_yen']:,} yen; "
-                       f"{t['optimal']}/47 proven optimal")
+            click.echo(f"{t['groups']} groups ({t['new_groups']} new, {t['expansions']} expansions, "
+                       f"{t['cross_prefecture_groups']} across prefecture lines), {t['municipalities_moving']} "
+                       f"municipalities moving, NPV {t['npv_yen']:,} yen")
+            click.echo(_status_line(plan))
         if out_dir:
             click.echo(f"wrote {', '.join(str(w) for w in written)}", err=as_json)
         return

@@ -98,15 +98,25 @@ class ModelParameters:
     # (assumption: the sample's willingness rate; joining an open existing group needs no new agreement)
     partner_agreement_p: float = 0.9
 
+    # --- coordination: members' staff travel to the group's meetings (協議会, 部会, joint procurement and
+    # testing). ASSUMED: 24 round trips a year by 2 staff to the group's central member, 37 yen/km by car
+    # (国家公務員等の旅費 車賃) plus staff time at 40 km/h and 3,500 yen/h: 24 x 2 x (37 + 2 x 3,500/40) ~ 10,000 yen
+    # a year per km of one-way distance. A real cost in both accounts: it makes spread a value, not a wall.
+    coordination_yen_per_km: float = 10_000.0
+
     # --- continuity (0-100 score: pairing 40, spread 30, reachability 30): ASSUMED weights and distances
-    support_km: float = 60.0  # coastal member's inland partner within this distance (湯浅町-かつらぎ町 ~25 km)
-    hazard_separation_km: float = 100.0  # a partner this far away is not hit by the same tsunami
+    support_km: float = 60.0  # an exposed member's unexposed partner within this distance (湯浅町-かつらぎ町 ~25 km)
+    # a partner this far away is not struck by the same event (the 2011 tsunami's worst damage spanned ~400 km of
+    # coast, but a town hall 100 km away kept working in all but the hardest-hit areas: assumption)
+    hazard_separation_km: float = 100.0
     spread_km: float = 20.0  # members all within this radius share one hazard
     reach_km: float = 80.0  # full reachability when all members are within this distance
 
     def __post_init__(self):
         if not 0 <= self.reduction_shortfall_p < 1 or self.reduction_sigma <= 0:
             raise InputError("model: reduction_shortfall_p must be in [0, 1) and reduction_sigma > 0")
+        if self.coordination_yen_per_km < 0 or self.support_km <= 0 or self.hazard_separation_km <= 0:
+            raise InputError("model: coordination_yen_per_km must be >= 0, support_km and hazard_separation_km > 0")
         if not (0 < self.core_running_share <= 1 and 0 <= self.internal_running_share <= 1
                 and self.core_running_share + self.internal_running_share <= 1):
             raise InputError("model: core_running_share in (0, 1], internal_running_share in [0, 1], sum at most 1")
@@ -116,6 +126,7 @@ VENDOR_MODES = ("same", "migrate")
 COST_SCOPES = ("core", "core_internal")
 ACCOUNTS = ("national", "municipal")
 PARTICIPATION_MODES = ("weighted", "lexicographic")
+PAIRING_MODES = ("weighted", "hard")
 
 
 @dataclass(frozen=True)
@@ -127,9 +138,24 @@ class Scenario:
     max_size: int = 8  # real groups: 5-9 members most common (総務省 2016); larger groups grow by expansion
     max_population: int = 1_300_000  # largest real group 1.25 million (岐阜県市町村行政情報センター)
     renewal_window_years: int = 2  # members' next renewals at most 2 years apart
-    link_km: float = 0.0  # extra connectivity: pairs closer than this count as linked (0 = land+sea only)
-    max_member_distance_km: float = 80.0  # staff and equipment can reach each other within ~1.5 h by road
-    require_inland_partner: bool = True  # coastal members need a safe partner (see continuity model)
+    # The search space of new groups: candidates are grown over land, sea and transit links plus pairs closer than
+    # link_km (0 = links only). The plan is proven optimal over this space; it is stated in every plan's stats.
+    link_km: float = 0.0
+    # The connectivity RULE: members connected by links or hops of at most connect_km. 80 km admits the hops of
+    # 55 of the 59 real groups of 2017 (tests/test_real_groups.py); a wide-area body is a day's meeting away.
+    connect_km: float = 80.0
+    # Hard wall on the distance between two members of a new group (the reach of a day trip). 200 km admits 56 of
+    # the 59 real groups (prefecture-wide associations span up to 193 km); closer groups are favoured by the
+    # coordination cost (model.coordination_yen_per_km) and the continuity score, not by this wall.
+    max_member_distance_km: float = 200.0
+    # Hazard pairing (optimizer/hazard.py): a member exposed to a hazard needs, within model.support_km, a member
+    # not exposed to it, or a member at least model.hazard_separation_km away. "weighted" (default): pairing is
+    # 40 of the 100 continuity points, valued like the rest of continuity; "hard": a group breaking it is not
+    # admissible. Weighted by default: real groups did not always pair (four coastal 岩手 villages, G031), and the
+    # hard rule strands island prefectures (notebook 03 has the figures).
+    pairing: str = "weighted"
+    pairing_hazards: list[str] = field(default_factory=lambda: ["nankai", "japan_trench"])  # hazards that need pairing
+    cross_prefecture: bool = True  # groups may cross prefecture lines (4 of the 59 real groups do)
     vendor_mode: str = "migrate"  # "migrate": members may switch package (most real groups did); "same": one vendor
     open_groups: list[str] | str = "all"  # existing groups accepting joiners: "all", "none" or a list of ids
     max_joiners: int = 3  # joiners per existing group in one plan
@@ -157,13 +183,16 @@ class Scenario:
     participation_mode: str = "weighted"
     weight_continuity: float = 1.0  # objective weight on continuity value
     continuity_value_yen: float = 1_000_000  # value of a full continuity score per member (a preference)
-    time_limit_s: float = 10.0
+    # Work budget shared by candidate enumeration and the solver: wall-clock seconds and memory for the candidate
+    # sets (checked as they grow). When it runs out the plan says so: status FEASIBLE or UNKNOWN, bound and gap.
+    time_limit_s: float = 60.0
+    memory_limit_mb: float = 3000.0
     seed: int = 0
     model: ModelParameters = field(default_factory=ModelParameters)
 
     def __post_init__(self):
         problems = []
-        for key, allowed in (("vendor_mode", VENDOR_MODES), ("cost_scope", COST_SCOPES),
+        for key, allowed in (("vendor_mode", VENDOR_MODES), ("cost_scope", COST_SCOPES), ("pairing", PAIRING_MODES),
                              ("objective_account", ACCOUNTS), ("participation_mode", PARTICIPATION_MODES)):
             if getattr(self, key) not in allowed:
                 problems.append(f"{key} must be one of {', '.join(allowed)}, not '{getattr(self, key)}'")
@@ -177,6 +206,23 @@ class Scenario:
             problems.append("max_size above 12 is not supported (candidate enumeration grows ~3x per member)")
         if self.renewal_window_years < 0 or self.link_km < 0 or self.join_link_km < 0 or self.max_member_distance_km <= 0:
             problems.append("renewal_window_years and link_km must be >= 0, max_member_distance_km > 0")
+        if self.link_km > 20:
+            problems.append("link_km above 20 is not supported (the candidate space grows too fast): use connect_km "
+                            "for the connectivity rule")
+        if self.connect_km < self.link_km:
+            problems.append(f"connect_km ({self.connect_km:g}) must be at least link_km ({self.link_km:g}): every "
+                            "candidate grown over link_km must be connected under the rule")
+        from .hazard import HAZARDS
+
+        bad = [h for h in self.pairing_hazards if h not in HAZARDS]
+        if bad:
+            problems.append(f"pairing_hazards: unknown hazard {bad} (known: {', '.join(HAZARDS)})")
+        if self.model.hazard_separation_km > self.max_member_distance_km:
+            problems.append(f"model.hazard_separation_km ({self.model.hazard_separation_km:g}) exceeds "
+                            f"max_member_distance_km ({self.max_member_distance_km:g}): the distant-partner branch of "
+                            "the pairing rule could never apply")
+        if not self.time_limit_s > 0 or not self.memory_limit_mb > 0:
+            problems.append("time_limit_s and memory_limit_mb must be > 0")
         for key in ("together", "apart"):
             for s in getattr(self, key):
                 if not isinstance(s, (list, tuple)) or len(s) < 2:
@@ -216,6 +262,14 @@ def _coerce(name: str, value: Any, default: Any, file: str) -> Any:
 def scenario_from_dict(data: dict, file: str = "scenario") -> Scenario:
     """Build a :class:`Scenario` from a dict (as read from TOML); unknown keys are errors."""
     defaults = Scenario()
+    if "require_inland_partner" in data and "pairing" not in data:  # the key of earlier versions
+        data = dict(data)
+        legacy = data.pop("require_inland_partner")
+        if isinstance(legacy, bool):
+            data = {**data, "pairing": "hard" if legacy else "weighted"}
+        else:
+            raise InputError(Problem(file, None, "require_inland_partner", "must be true or false (now: pairing = "
+                                     "\"hard\" or \"weighted\")", label="key"))
     known = {f.name for f in fields(Scenario)} - {"model"}
     problems = [Problem(file, None, k, "unknown key", label="key") for k in data if k not in known | {"model"}]
     model_data = data.get("model", {})

@@ -11,7 +11,7 @@ from functools import cached_property
 
 import numpy as np
 
-from . import cost
+from . import cost, hazard
 from .config import ModelParameters, Scenario
 from .data import Dataset
 from .errors import InputError, Problem
@@ -34,6 +34,12 @@ class Context:
         self.population = munis["population"].to_numpy(dtype=float)
         self.registry_population = munis["registry_population"].to_numpy(dtype=float)
         self.coastal = munis["coastal"].to_numpy(dtype=bool)
+        self.prefecture = munis["prefecture_code"].astype(int).to_numpy()
+        # hazard exposure (municipality x hazard of hazard.HAZARDS) and the hazards that need pairing
+        self.hazard_exposed = (hazard.exposure_matrix(d.hazard, self.codes) if d.hazard is not None
+                               else np.zeros((len(self.codes), len(hazard.HAZARDS)), dtype=bool))
+        self.pairing_hazards = [h for h in hazard.HAZARDS if h in self.scenario.pairing_hazards]
+        self.exposed = self.hazard_exposed[:, [hazard.HAZARDS.index(h) for h in self.pairing_hazards]]
         self.lat = munis["lat"].to_numpy(dtype=float)
         self.lon = munis["lon"].to_numpy(dtype=float)
         self.status = sv["cloud_status"].fillna("unknown").to_numpy(dtype=object)
@@ -100,6 +106,13 @@ class Context:
                 if i != j:
                     adj[i].add(int(j))
         return adj
+
+    @cached_property
+    def rule_links(self) -> np.ndarray:
+        """Links of the connectivity rule: :attr:`adjacency_matrix` plus pairs at most ``connect_km`` apart."""
+        L = self.adjacency_matrix | (self.distance <= self.scenario.connect_km)
+        np.fill_diagonal(L, False)
+        return L
 
     @cached_property
     def adjacency_matrix(self) -> np.ndarray:

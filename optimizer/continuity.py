@@ -1,11 +1,13 @@
 r"""Business-continuity score of a group, 0-100, with its components.
 
-* **pairing** (40 points): share of coastal members with a safe partner (an inland member
-  within ``support_km``, or a member at least ``hazard_separation_km`` away); a group
-  without coastal members scores 40. This is the 和歌山 arrangement: coastal 湯浅町 and
-  広川町 with inland かつらぎ町.
-* **spread** (30 points): 15 if not all members are coastal, plus
-  :math:`15 \min(1, d_{max}/\text{spread\_km})`: members all within a short radius
+* **pairing** (40 points): share of the members exposed to a pairing hazard
+  (``pairing_hazards``, :mod:`optimizer.hazard`) that have a safe partner for each of
+  their hazards (a member not exposed to it within ``support_km``, or a member at least
+  ``hazard_separation_km`` away; :func:`optimizer.rules.safe_partner_matrix`); a group
+  without exposed members scores 40. This is the 和歌山 arrangement: coastal 湯浅町 and
+  広川町 (Nankai tsunami) with inland かつらぎ町.
+* **spread** (30 points): 15 unless every member is exposed to one same pairing hazard,
+  plus :math:`15 \min(1, d_{max}/\text{spread\_km})`: members all within a short radius
   share one hazard.
 * **reachability** (30 points): 30 when the largest distance between members is at most
   ``reach_km``, falling linearly to 0 at twice that.
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .context import Context
-from .rules import safe_partner_matrix
+from .rules import exposed_matrix, safe_partner_matrix
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,12 @@ class Continuity:
     inland: list[str]
     max_distance_km: float
     components: dict[str, float]
+    exposed: dict[str, list[str]] = None  # pairing hazard -> members exposed to it
+    unpaired: list[str] = None  # exposed members without a safe partner
 
     def as_dict(self) -> dict:
         return {"score": self.score, "pairing_ok": self.pairing_ok, "coastal": self.coastal, "inland": self.inland,
+                "exposed": self.exposed, "unpaired": self.unpaired,
                 "max_distance_km": self.max_distance_km, "components": self.components}
 
 
@@ -40,18 +45,20 @@ def continuity_batch(ctx: Context, M: np.ndarray) -> dict[str, np.ndarray]:
     m = ctx.model
     valid = M >= 0
     P = np.where(valid, M, 0)
-    coastal = ctx.coastal[P] & valid
+    exposed = exposed_matrix(ctx, M)
     partnered = safe_partner_matrix(ctx, M)
-    n_coastal = coastal.sum(axis=1)
-    paired = (partnered & coastal).sum(axis=1)
-    pairing = np.where(n_coastal == 0, 40.0, 40.0 * paired / np.maximum(n_coastal, 1))
+    n_exposed = exposed.sum(axis=1)
+    paired = (partnered & exposed).sum(axis=1)
+    pairing = np.where(n_exposed == 0, 40.0, 40.0 * paired / np.maximum(n_exposed, 1))
     D = ctx.distance[P[:, :, None], P[:, None, :]] * (valid[:, :, None] & valid[:, None, :])
     dmax = D.max(axis=(1, 2)).astype(float)
-    all_coastal = n_coastal == valid.sum(axis=1)
-    spread = np.where(all_coastal, 0.0, 15.0) + 15.0 * np.minimum(1.0, dmax / m.spread_km)
+    one_hazard = np.zeros(len(M), dtype=bool)
+    for h in range(ctx.exposed.shape[1]):
+        one_hazard |= np.all(ctx.exposed[P, h] | ~valid, axis=1)
+    spread = np.where(one_hazard, 0.0, 15.0) + 15.0 * np.minimum(1.0, dmax / m.spread_km)
     reach = 30.0 * np.clip(2.0 - dmax / m.reach_km, 0.0, 1.0)
     return {"score": pairing + spread + reach, "pairing": pairing, "spread": spread, "reachability": reach,
-            "pairing_ok": paired == n_coastal, "max_distance_km": dmax}
+            "pairing_ok": paired == n_exposed, "max_distance_km": dmax}
 
 
 def continuity(ctx: Context, idx: np.ndarray, computed: dict | None = None) -> Continuity:
@@ -67,6 +74,8 @@ def continuity(ctx: Context, idx: np.ndarray, computed: dict | None = None) -> C
     else:
         c = {k: v[0] for k, v in continuity_batch(ctx, idx[None, :]).items()}
     coastal = ctx.coastal[idx]
+    ok = safe_partner_matrix(ctx, idx[None, :])[0]
+    exposed = {h: [ctx.codes[i] for i in idx[ctx.exposed[idx, k]]] for k, h in enumerate(ctx.pairing_hazards)}
     return Continuity(
         score=round(float(c["score"]), 2),
         pairing_ok=bool(c["pairing_ok"]),
@@ -74,4 +83,6 @@ def continuity(ctx: Context, idx: np.ndarray, computed: dict | None = None) -> C
         inland=[ctx.codes[i] for i in idx[~coastal]],
         max_distance_km=round(float(c["max_distance_km"]), 2),
         components={k: round(float(c[k]), 2) for k in ("pairing", "spread", "reachability")},
+        exposed={h: v for h, v in exposed.items() if v},
+        unpaired=[ctx.codes[i] for i in idx[~ok]],
     )

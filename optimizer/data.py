@@ -57,6 +57,7 @@ class Dataset:
     members: pd.DataFrame
     vendors: pd.DataFrame
     paths: dict[str, Path]
+    hazard: pd.DataFrame | None = None  # code, hazard, class, source (optimizer/hazard.py); None: none known
 
     @cached_property
     def group_of(self) -> dict[str, str]:
@@ -99,7 +100,7 @@ class Dataset:
     def with_changes(self, survey: pd.DataFrame | None = None, members: pd.DataFrame | None = None) -> "Dataset":
         """A copy with another survey and/or membership, re-using the geometry already built."""
         new = Dataset(self.municipalities, self.survey if survey is None else survey, self.groups,
-                      self.members if members is None else members, self.vendors, dict(self.paths))
+                      self.members if members is None else members, self.vendors, dict(self.paths), self.hazard)
         for key in ("topology", "boundaries", "edges"):
             if key in self.__dict__:
                 new.__dict__[key] = self.__dict__[key]
@@ -139,6 +140,7 @@ def load(
     survey: str | Path | None = None,
     groups: str | Path | None = None,
     group_members: str | Path | None = None,
+    hazard: str | Path | None = None,
 ) -> Dataset:
     """Load and validate the data.
 
@@ -148,6 +150,8 @@ def load(
     survey, groups, group_members : replacement files in the schemas of
         :mod:`optimizer.schema`; default the shipped ones. Given ``groups`` without
         ``group_members``, the members file is looked for beside it as ``group_members.csv``.
+    hazard : a file of exposure classes (``code, hazard, class``) replacing the geometric
+        classes of the hazards it names (:mod:`optimizer.hazard`).
 
     Raises
     ------
@@ -163,6 +167,7 @@ def load(
     groups = Path(groups) if groups else systems / "groups.csv"
     group_members = Path(group_members) if group_members else systems / "group_members.csv"
     sv, gr, mb = check_inputs(survey, groups, group_members, munis, set(vendors.index))
+    exposure = read_exposure(systems / "hazard.csv", hazard, munis)
     return Dataset(
         municipalities=munis,
         survey=sv,
@@ -170,5 +175,22 @@ def load(
         members=mb,
         vendors=vendors,
         paths={"boundaries": data_dir / BOUNDARY_FILE, "survey": survey, "groups": groups,
-               "group_members": group_members, "municipalities": systems / "municipalities.csv"},
+               "group_members": group_members, "municipalities": systems / "municipalities.csv",
+               "hazard": Path(hazard) if hazard else systems / "hazard.csv"},
+        hazard=exposure,
     )
+
+
+def read_exposure(shipped: Path, supplied: str | Path | None, munis: pd.DataFrame) -> pd.DataFrame:
+    """The geometric exposure classes shipped in ``hazard.csv``, overridden by a user's file."""
+    from . import hazard as hz
+
+    try:
+        geometric = pd.read_csv(shipped, dtype={"code": str, "hazard": str, "class": str})
+    except FileNotFoundError:
+        raise InputError(Problem(str(shipped), None, None, "shipped hazard exposure not found; "
+                                 "rebuild it with tools/build_data.py")) from None
+    user = None
+    if supplied is not None:
+        user = hz.read_hazard_file(supplied, dict(zip(munis["code"], munis["name"])))
+    return hz.combine(geometric, user)

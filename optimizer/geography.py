@@ -73,8 +73,8 @@ def haversine_km(lat1, lon1, lat2, lon2):
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def _decode_arc_lengths(topo: dict) -> np.ndarray:
-    """Decode quantised, delta-encoded TopoJSON arcs and return each arc's length in km."""
+def _decode_arc_points(topo: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Decode quantised, delta-encoded TopoJSON arcs: every point (lon, lat) and the arc it belongs to."""
     arcs = topo["arcs"]
     transform = topo.get("transform")
     counts = np.fromiter((len(a) for a in arcs), dtype=np.int64, count=len(arcs))
@@ -82,19 +82,51 @@ def _decode_arc_lengths(topo: dict) -> np.ndarray:
     if flat.size != 2 * counts.sum():
         raise ValueError("TopoJSON arcs must hold two coordinates per point")
     pts = flat.reshape(-1, 2)
+    arc_id = np.repeat(np.arange(len(arcs)), counts)
     if transform:
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        arc_id = np.repeat(np.arange(len(arcs)), counts)
         # cumulative sum within each arc: global cumsum minus the cumsum before the arc start
         csum = np.cumsum(pts, axis=0)
         before = np.vstack([np.zeros((1, 2)), csum[:-1]])
         pts = csum - before[starts][arc_id]
         pts = pts * np.asarray(transform["scale"]) + np.asarray(transform["translate"])
+    return pts, arc_id
+
+
+def _segments(pts: np.ndarray, arc_id: np.ndarray):
+    """Each segment of every arc: its arc, geodesic length (km) and midpoint (lon, lat)."""
     lon, lat = pts[:, 0], pts[:, 1]
+    same = arc_id[:-1] == arc_id[1:]
     seg = haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
-    arc_of_point = np.repeat(np.arange(len(arcs)), counts)
-    same_arc = arc_of_point[:-1] == arc_of_point[1:]
-    return np.bincount(arc_of_point[:-1][same_arc], weights=seg[same_arc], minlength=len(arcs))
+    mid = (pts[:-1] + pts[1:]) / 2
+    return arc_id[:-1][same], seg[same], mid[same]
+
+
+def _decode_arc_lengths(topo: dict) -> np.ndarray:
+    """Each arc's geodesic length in km."""
+    pts, arc_id = _decode_arc_points(topo)
+    arc, seg, _ = _segments(pts, arc_id)
+    return np.bincount(arc, weights=seg, minlength=len(topo["arcs"]))
+
+
+def coastline_segments(path: str | Path) -> pd.DataFrame:
+    """Every coastline segment (on an arc used by exactly one retained municipality, see
+    :func:`coastline_km`) with its municipality, length (km) and midpoint (``lon``, ``lat``).
+
+    Used to say which sea a municipality's coast faces (:mod:`optimizer.hazard`).
+    """
+    with open(path, encoding="utf-8") as fh:
+        topo = json.load(fh)
+    topology = read_topology(path)
+    pts, arc_id = _decode_arc_points(topo)
+    arc, seg, mid = _segments(pts, arc_id)
+    owner = np.full(len(topology.arc_users), -1)
+    for a, us in enumerate(topology.arc_users):
+        if len(us) == 1 and not topology.arc_excluded[a]:
+            owner[a] = us[0]
+    keep = owner[arc] >= 0
+    codes = np.asarray(topology.codes)
+    return pd.DataFrame({"code": codes[owner[arc[keep]]], "km": seg[keep], "lon": mid[keep, 0], "lat": mid[keep, 1]})
 
 
 def _feature_arcs(geometry: dict) -> set[int]:

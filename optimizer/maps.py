@@ -134,7 +134,8 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
                                "members": [data.name(x) for x in g.members], "go_live": g.go_live_fy,
                                "vendor": g.vendor, "savings": round(g.annual_savings_yen), "npv": round(g.npv_yen),
                                "p10": g.reduction_rate["p10"], "p90": g.reduction_rate["p90"],
-                               "continuity": g.continuity.score, "pairing": g.continuity.pairing_ok}
+                               "continuity": g.continuity.score, "pairing": g.continuity.pairing_ok,
+                               "prefectures": sorted({str(data.municipalities.at[x, "prefecture"]) for x in g.members})}
         info[c] = rec
     shapes = []
     for c, d in zip(codes, paths):
@@ -152,12 +153,12 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
     words = {
         "ja": {"click": "団体をクリックすると詳細を表示します", "pop": "人口", "vendor": "現行ベンダ", "renew": "更新年度",
                "existing": "既存グループ", "proposal": "グループ案", "members": "構成団体", "golive": "稼働年度",
-               "savings": "年間削減額（期待値）", "npv": "NPV", "cont": "業務継続スコア", "pair": "沿岸・内陸ペア",
+               "savings": "年間削減額（期待値）", "npv": "NPV", "cont": "業務継続スコア", "pair": "津波相互支援ペア", "cross": "県境を越える",
                "none": "提案なし（単独）", "coastal": "沿岸", "yes": "成立", "no": "不成立", "range": "削減率"},
         "en": {"click": "Click a municipality for details", "pop": "population", "vendor": "vendor now",
                "renew": "renewal FY", "existing": "existing group", "proposal": "proposal", "members": "members",
                "golive": "go-live FY", "savings": "expected savings / year", "npv": "NPV", "cont": "continuity",
-               "pair": "coastal-inland pairing", "none": "no proposal (alone)", "coastal": "coastal", "yes": "yes",
+               "pair": "tsunami mutual-support pairing", "cross": "across prefecture lines", "none": "no proposal (alone)", "coastal": "coastal", "yes": "yes",
                "no": "no", "range": "reduction"},
     }[lang]
     legend = "".join(f'<li><span style="background:{PALETTE[k % len(PALETTE)]}"></span>P{k + 1:02d}'
@@ -202,6 +203,7 @@ ul.legend span{{display:inline-block;width:14px;height:14px;margin-right:6px;ver
     if (p) {{
       h += '<h3>' + W.proposal + ' ' + p.id + (p.base ? ' (' + esc(p.base) + '+)' : '') + '</h3><table>';
       h += '<tr><td>' + W.members + '</td><td>' + p.members.map(esc).join('、') + '</td></tr>';
+      if (p.prefectures.length > 1) h += '<tr><td>' + W.cross + '</td><td>' + p.prefectures.map(esc).join('・') + '</td></tr>';
       h += '<tr><td>' + W.golive + '</td><td>' + p.go_live + ' (' + esc(p.vendor) + ')</td></tr>';
       h += '<tr><td>' + W.range + '</td><td>' + Math.round(p.p10 * 100) + '–' + Math.round(p.p90 * 100) + '%</td></tr>';
       h += '<tr><td>' + W.savings + '</td><td>' + yen(p.savings) + '</td></tr>';

@@ -108,10 +108,11 @@ def _facts(ctx: Context, code: str, g: GroupScore, lang: str) -> list[str]:
                       f"one package {g.vendor} ({len(switching)} member(s) migrate)"))
     else:
         out.append(_t(lang, f"全団体が同一ベンダ{g.vendor}", f"all on the same vendor {g.vendor}"))
-    if g.continuity.coastal:
-        out.append(_t(lang, "沿岸・内陸の相互支援ペアが成立" if g.continuity.pairing_ok else "沿岸団体の相互支援先が不足",
-                      "coastal-inland mutual support in place" if g.continuity.pairing_ok
-                      else "coastal members lack a safe partner"))
+    if g.continuity.exposed:
+        out.append(_t(lang, "津波の被災想定が異なる相互支援先あり" if g.continuity.pairing_ok
+                      else "津波想定区域の団体に相互支援先が不足",
+                      "mutual support across tsunami hazard areas in place" if g.continuity.pairing_ok
+                      else "members in a tsunami hazard area lack a safe partner"))
     r = g.reduction_rate
     out.append(_t(lang, f"削減率 {r['p10']:.0%}〜{r['p90']:.0%}（中央値{r['p50']:.0%}）",
                   f"reduction {r['p10']:.0%}-{r['p90']:.0%} (median {r['p50']:.0%})"))

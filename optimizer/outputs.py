@@ -18,38 +18,41 @@ from .textout import to_json, write_atomic
 
 CSV_HEADERS = {
     "plan": "案", "group": "グループ案", "kind": "種別", "base_group_id": "既存グループID", "code": "団体コード",
-    "name": "団体名", "prefecture": "都道府県", "joining": "新規参加", "population": "人口(2020国勢調査速報)",
+    "name": "団体名", "prefecture": "都道府県",
+    "cross_prefecture": "県境を越えるグループ", "joining": "新規参加", "population": "人口(2020国勢調査速報)",
     "vendor_now": "現行ベンダ", "next_renewal_fy": "次期更新年度", "coastal": "沿岸",
     "go_live_fy": "稼働年度", "vendor": "採用ベンダ", "reduction_p50": "削減率(中央値)",
     "annual_savings_yen": "グループ年間削減額(円・期待値)", "npv_yen": "グループNPV(円・団体会計)",
     "national_npv_yen": "グループNPV(円・国全体)", "member_annual_savings_yen": "団体の年間削減額(円)",
     "own_npv_yen": "団体の収支NPV(円)", "share_yen": "団体への配分額NPV(円)", "transfer_yen": "調整額(円)",
     "allocation": "配分方法",
-    "continuity_score": "業務継続スコア", "pairing_ok": "沿岸・内陸ペア", "synthetic": "合成データを含む",
+    "coordination_cost_yen": "グループ年間調整費(円)",
+    "continuity_score": "業務継続スコア", "pairing_ok": "津波相互支援ペア", "synthetic": "合成データを含む",
 }
 KIND_JA = {"new": "新規", "expand": "既存拡大", "alone": "単独"}
 
 
-def plan_rows(data: Dataset, plans: list[Plan], separate: bool = False) -> list[dict]:
-    """One row per (plan, group, member); ``plan`` is the alternative's number, or the prefectures if ``separate``."""
+def plan_rows(data: Dataset, plans: list[Plan]) -> list[dict]:
+    """One row per (plan, group, member); ``plan`` is the alternative's number."""
     m, s = data.municipalities, data.survey
     rows = []
     for p_no, plan in enumerate(plans, start=1):
-        if separate:
-            p_no = "+".join(plan.prefectures)
         for k, g in enumerate(plan.groups, start=1):
+            prefs = sorted({m.at[c, "prefecture"] for c in g.members})
             share = {x["code"]: x for x in g.shares or []}
             for c in g.members:
                 sh = share.get(c, {})
                 rows.append({
                     "plan": p_no, "group": f"P{k:02d}", "kind": KIND_JA[g.kind], "base_group_id": g.base_group_id or "",
                     "code": c, "name": m.at[c, "name"], "prefecture": m.at[c, "prefecture"],
+                    "cross_prefecture": "・".join(prefs) if len(prefs) > 1 else "",
                     "joining": "○" if (g.kind == "new" or c in g.joining) else "",
                     "population": int(m.at[c, "population"]),
                     "vendor_now": s.at[c, "vendor"] if c in s.index else "",
                     "next_renewal_fy": s.at[c, "next_renewal_fy"] if c in s.index else "",
                     "coastal": "○" if m.at[c, "coastal"] else "", "go_live_fy": g.go_live_fy, "vendor": g.vendor,
                     "reduction_p50": round(g.reduction_rate["p50"], 4), "annual_savings_yen": round(g.annual_savings_yen),
+                    "coordination_cost_yen": round(g.coordination_cost_yen),
                     "npv_yen": round(g.npv_yen), "national_npv_yen": round(g.national_npv_yen),
                     "member_annual_savings_yen": sh.get("annual_savings_yen"), "own_npv_yen": sh.get("own_npv_yen"),
                     "share_yen": sh.get("share_yen"), "transfer_yen": sh.get("transfer_yen"),
@@ -59,21 +62,18 @@ def plan_rows(data: Dataset, plans: list[Plan], separate: bool = False) -> list[
     return rows
 
 
-def proposals_csv(data: Dataset, plans: list[Plan], separate: bool = False) -> bytes:
+def proposals_csv(data: Dataset, plans: list[Plan]) -> bytes:
     """UTF-8 with BOM (Excel opens it with Japanese intact), Japanese headers."""
-    df = pd.DataFrame(plan_rows(data, plans, separate), columns=list(CSV_HEADERS)).rename(columns=CSV_HEADERS)
+    df = pd.DataFrame(plan_rows(data, plans), columns=list(CSV_HEADERS)).rename(columns=CSV_HEADERS)
     buf = io.StringIO()
     df.to_csv(buf, index=False)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def proposals_geojson(data: Dataset, plans: list[Plan], separate: bool = False) -> str:
-    """Member polygons (EPSG:4326) with their group's attributes.
-
-    ``plans`` are alternatives of one instance (only the best is drawn) unless
-    ``separate`` (one plan per prefecture, as ``--all`` gives): then all are drawn.
-    """
-    rows = pd.DataFrame(plan_rows(data, plans if separate else plans[:1], separate))
+def proposals_geojson(data: Dataset, plans: list[Plan]) -> str:
+    """Member polygons (EPSG:4326) with their group's attributes; ``plans`` are alternatives of
+    one instance, and only the best is drawn."""
+    rows = pd.DataFrame(plan_rows(data, plans[:1]))
     if rows.empty:
         return json.dumps({"type": "FeatureCollection", "features": []})
     b = data.boundaries.loc[rows["code"]].to_crs("EPSG:4326").reset_index()
@@ -100,17 +100,14 @@ def plan_payload(data: Dataset, plans: list[Plan]) -> dict:
     return out
 
 
-def write_outputs(data: Dataset, plans: list[Plan], out_dir: str | Path, extra: dict[str, bytes | str] | None = None,
-                  separate: bool = False) -> list[Path]:
-    """Render every output in memory, then write each file atomically; returns the paths written.
-
-    ``separate``: the plans are independent instances (``--all``), not alternatives.
-    """
+def write_outputs(data: Dataset, plans: list[Plan], out_dir: str | Path,
+                  extra: dict[str, bytes | str] | None = None) -> list[Path]:
+    """Render every output in memory, then write each file atomically; returns the paths written."""
     out_dir = Path(out_dir)
     files: dict[str, bytes | str] = {
         "proposals.json": to_json(plan_payload(data, plans)),
-        "proposals.csv": proposals_csv(data, plans, separate),
-        "proposals.geojson": proposals_geojson(data, plans, separate),
+        "proposals.csv": proposals_csv(data, plans),
+        "proposals.geojson": proposals_geojson(data, plans),
     }
     files.update(extra or {})
     written = []

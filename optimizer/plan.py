@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .candidates import enumerate_candidates
+from .candidates import Budget, enumerate_candidates
 from .config import Scenario
 from .context import Context
 from .errors import InputError, Problem
@@ -22,6 +22,10 @@ from .rules import HEREDITARY, base_of, eligible, violations
 from .scoring import GroupScore, score_group
 from .solver import Requirements, Solution, solve
 from .validator import validate_plan
+
+
+#: Shares of ``time_limit_s``: candidate growth stops at the first, the solver at the second.
+ENUMERATION_SHARE, SOLVE_SHARE = 0.6, 0.85
 
 
 @dataclass
@@ -67,6 +71,8 @@ class Plan:
                 "coalition_values": g.coalition_values,
                 "continuity_score": g.continuity.score,
                 "pairing_ok": g.continuity.pairing_ok,
+                "prefectures": group_prefectures(g),
+                "cross_prefecture": len(group_prefectures(g)) > 1,
             })
         return {
             "status": self.status,
@@ -275,18 +281,32 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
     scope = scope_codes(ctx, prefectures)
     check_scenario_lists(ctx, scope)
     t0 = time.perf_counter()
-    cs = enumerate_candidates(ctx, scope)
+    # one budget: candidate growth may use 60% of it, the solver runs until 85%, the rest is for scoring the
+    # chosen groups' shares and validating the plan
+    budget = Budget(t0 + ENUMERATION_SHARE * sc.time_limit_s, sc.memory_limit_mb * 2**20)
+    solve_deadline = t0 + SOLVE_SHARE * sc.time_limit_s
+    cs = enumerate_candidates(ctx, scope, budget=budget)
     t_enum = time.perf_counter() - t0
     req = Requirements(together=[[ctx.pos[c] for c in t] for t in sc.together],
                        apart=[[ctx.pos[c] for c in q] for q in sc.apart])
     stats = {"municipalities": len(scope), "eligible": len(cs.eligible), "open_groups": len(cs.groups),
              "feasible_sets": cs.enumerated, "candidates": len(cs.candidates),
-             "enumeration_seconds": round(t_enum, 3)}
+             "enumeration_seconds": round(t_enum, 3),
+             "search_space": (f"groups connected by land, sea or transit links"
+                              + (f" or pairs within {sc.link_km:g} km" if sc.link_km else "")
+                              + f", at most {sc.max_size} members; expansions by up to {sc.max_joiners} joiners"),
+             "search_complete": cs.complete}
+    if not cs.complete:
+        stats["stopped"] = cs.stopped
     plans: list[Plan] = []
     forbid: list[list[int]] = []
     for _ in range(max(1, alternatives)):
-        sol = solve(cs, req, seed=sc.seed, time_limit=sc.time_limit_s, forbid=forbid,
+        sol = solve(cs, req, seed=sc.seed, time_limit=max(1.0, solve_deadline - time.perf_counter()), forbid=forbid,
                     lexicographic=sc.participation_mode == "lexicographic")
+        if not cs.complete and sol.status in ("OPTIMAL", "INFEASIBLE"):
+            # optimal (or infeasible) only over the sets grown before the budget ran out: not a proof
+            sol.status = "FEASIBLE" if sol.status == "OPTIMAL" else "UNKNOWN"
+            sol.best_bound, sol.gap = float("nan"), float("nan")
         if sol.status == "INFEASIBLE":
             if plans:
                 break  # no further distinct plan
@@ -309,60 +329,65 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
     return plans
 
 
-_WORKER: dict = {}
-
-
-def _init_worker(paths: dict, scenario: Scenario) -> None:
-    from .data import load
-
-    d = load(survey=paths["survey"], groups=paths["groups"], group_members=paths["group_members"])
-    _WORKER["ctx"] = Context(d, scenario)
-
-
-def _solve_one(pref: str) -> tuple[str, Plan]:
-    return pref, propose(_WORKER["ctx"], [pref])[0]
-
-
-def propose_all(ctx: Context, workers: int = 2, progress=None) -> dict[str, Plan]:
-    """Every prefecture solved on its own, in ``workers`` parallel processes.
-
-    ``progress(pref)`` is called as each prefecture finishes.
-    """
-    from concurrent.futures import ProcessPoolExecutor
-
+def propose_all(ctx: Context, progress=None) -> Plan:
+    """The whole country as one instance: groups may cross prefecture lines (unless the scenario's
+    ``cross_prefecture`` is false), with one proof of optimality (status, bound, gap) and one validation."""
     prefs = sorted(ctx.data.municipalities["prefecture_code"].unique())
-    paths = {k: str(v) for k, v in ctx.data.paths.items()}
-    out: dict[str, Plan] = {}
-    if workers <= 1:
-        for p in prefs:
-            out[p] = propose(ctx, [p])[0]
-            progress and progress(p)
-        return out
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(paths, ctx.scenario)) as ex:
-        for pref, plan in ex.map(_solve_one, prefs):
-            out[pref] = plan
-            progress and progress(pref)
-    return dict(sorted(out.items()))
+    return propose(ctx, prefs, progress=progress)[0]
 
 
-def totals(plans: dict[str, Plan]) -> dict:
-    ps = list(plans.values())
+def group_prefectures(g: GroupScore) -> list[str]:
+    """The prefecture codes of a group's members (more than one: a cross-prefecture group)."""
+    return sorted({c[:2] for c in g.members})
+
+
+def by_prefecture(ctx: Context, plan: Plan) -> list[dict]:
+    """The plan prefecture by prefecture: its members' rows summed, so the rows add up to the plan.
+
+    ``groups``: groups with a member in the prefecture (a cross-prefecture group counts in each
+    of its prefectures, and in ``cross_prefecture_groups``); ``moving``: municipalities of the
+    prefecture moving into a group; money: the sums of the members' own rows (annual savings and
+    allocated NPV shares), which add up to the groups' totals.
+    """
+    m = ctx.data.municipalities
+    prefs = sorted(m["prefecture_code"].unique())
+    rows = {p: {"prefecture_code": p, "prefecture": str(m.loc[m["prefecture_code"] == p, "prefecture"].iloc[0]),
+                "eligible": 0, "groups": 0, "cross_prefecture_groups": 0, "moving": 0, "alone": 0,
+                "annual_savings_yen": 0, "share_yen": 0} for p in prefs}
+    for c in plan.alone:
+        rows[c[:2]]["alone"] += 1
+    for g in plan.groups:
+        gp = group_prefectures(g)
+        for p in gp:
+            rows[p]["groups"] += 1
+            rows[p]["cross_prefecture_groups"] += len(gp) > 1
+        movers = set(g.joining if g.base_group_id else g.members)
+        for sh in g.shares or []:
+            r = rows[sh["code"][:2]]
+            r["moving"] += sh["code"] in movers
+            r["annual_savings_yen"] += sh["annual_savings_yen"]
+            r["share_yen"] += sh["share_yen"]
+    for r in rows.values():
+        r["eligible"] = r["moving"] + r["alone"]
+    return list(rows.values())
+
+
+def totals(plan: Plan) -> dict:
+    """Headline figures of a (national) plan."""
+    gs = plan.groups
     return {
-        "prefectures": len(ps),
-        "optimal": sum(p.status == "OPTIMAL" for p in ps),
-        "statuses": {s: sum(p.status == s for p in ps) for s in sorted({p.status for p in ps})},
-        "groups": sum(len(p.groups) for p in ps),
-        "new_groups": sum(g.kind == "new" for p in ps for g in p.groups),
-        "expansions": sum(g.kind == "expand" for p in ps for g in p.groups),
-        "municipalities_moving": sum(len(g.joining if g.base_group_id else g.members) for p in ps for g in p.groups),
-        "objective": round(sum(p.objective for p in ps)),
-        "npv_yen": round(sum(g.npv_yen for p in ps for g in p.groups)),
-        "annual_savings_yen": round(sum(g.annual_savings_yen for p in ps for g in p.groups)),
-        "max_gap": max((p.gap for p in ps if p.gap == p.gap), default=0.0),
-        "participation": [{k: (v if k == "band" else sum(p.participation[b][k] for p in ps if p.participation))
-                           for k, v in row.items()} for b, row in enumerate(next(
-                               (p.participation for p in ps if p.participation), []))],
-        "solve_seconds": round(sum(p.solve_seconds for p in ps), 3),
+        "status": plan.status,
+        "groups": len(gs),
+        "new_groups": sum(g.kind == "new" for g in gs),
+        "expansions": sum(g.kind == "expand" for g in gs),
+        "cross_prefecture_groups": sum(len(group_prefectures(g)) > 1 for g in gs),
+        "municipalities_moving": sum(len(g.joining if g.base_group_id else g.members) for g in gs),
+        "objective": round(plan.objective),
+        "npv_yen": round(sum(g.npv_yen for g in gs)),
+        "national_npv_yen": round(sum(g.national_npv_yen for g in gs)),
+        "annual_savings_yen": round(sum(g.annual_savings_yen for g in gs)),
+        "gap": None if plan.gap != plan.gap else plan.gap,
+        "solve_seconds": round(plan.solve_seconds, 3),
     }
 
 

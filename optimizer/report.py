@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .data import SOURCES, SYNTHETIC_NOTE, Dataset
 from .fonts import font_face_css
+from .hazard import HAZARD_LABELS
 from .maps import plan_html, plan_png
 from .scoring import score_group
 from .textout import write_atomic
@@ -39,8 +40,8 @@ T = {
         "continuity": "業務継続", "score": "業務継続スコア", "assumptions": "前提と出典",
         "plan_fy": "計画年度", "study": "共同化の検討・調達", "golive": "稼働", "kind_new": "新規グループ",
         "kind_expand": "既存グループ{g}への参加", "objective": "目的関数値", "bound": "上界", "gap": "最適性ギャップ",
-        "yes": "○", "no": "×", "coastal": "沿岸", "inland": "内陸", "pairing_ok": "沿岸・内陸の相互支援ペアが成立",
-        "pairing_ng": "沿岸団体に相互支援の相手がいない", "map": "地図（詳細は map.html）",
+        "yes": "○", "no": "×", "coastal": "沿岸", "inland": "内陸", "pairing_ok": "津波の被災想定が異なる相互支援先が成立",
+        "pairing_ng": "津波想定区域の団体に相互支援の相手がいない", "map": "地図（詳細は map.html）",
         "match_title": "{name} のグループ参加に関する提案", "options": "選択肢", "precedents": "参考となる先行グループ",
         "similarity": "類似度", "why": "理由", "note_synth": "※ 本報告のベンダ・更新年度等は合成データ（サンプル）に基づきます。",
         "params": "主なパラメータ", "warn": "注意", "bands": "人口規模別の参加と効果",
@@ -67,7 +68,7 @@ T = {
         "plan_fy": "planning FY", "study": "joint study and procurement", "golive": "go-live",
         "kind_new": "new group", "kind_expand": "joining existing group {g}", "objective": "objective",
         "bound": "bound", "gap": "optimality gap", "yes": "yes", "no": "no", "coastal": "coastal", "inland": "inland",
-        "pairing_ok": "coastal-inland mutual support in place", "pairing_ng": "coastal members lack a support partner",
+        "pairing_ok": "mutual support across tsunami hazard areas in place", "pairing_ng": "members in a tsunami hazard area lack a safe partner",
         "map": "Map (interactive: map.html)", "match_title": "Proposal for {name}", "options": "Options",
         "precedents": "Precedent groups to learn from", "similarity": "similarity", "why": "why",
         "note_synth": "* Vendors and renewal years in this report are SYNTHETIC sample data.",
@@ -105,7 +106,11 @@ def _assumptions(data: Dataset, scenario, lang: str) -> str:
     lines += [
         f"- planning_fy {scenario.planning_fy}; size {scenario.min_size}-{scenario.max_size}; renewal window "
         f"{scenario.renewal_window_years} y; vendor_mode {scenario.vendor_mode}; max distance "
-        f"{scenario.max_member_distance_km:g} km; require_inland_partner {scenario.require_inland_partner}",
+        f"{scenario.max_member_distance_km:g} km; connectivity: links or hops up to {scenario.connect_km:g} km "
+        f"(candidates grown over links{f' and pairs within {scenario.link_km:g} km' if scenario.link_km else ''}); "
+        f"pairing {scenario.pairing} ({', '.join(scenario.pairing_hazards)}; hazard exposure from "
+        f"{'a supplied file' if data.hazard is not None and (data.hazard['source'] == 'file').any() else 'geometry, not an official designation'}); "
+        f"cross_prefecture {scenario.cross_prefecture}; coordination {m.coordination_yen_per_km:,.0f} yen/km/year",
         f"- cost curve fitted to 総務省 FY2017 figures (11,724 yen/resident <20k, 3,096 yen at 100-200k); reduction "
         f"{m.reduction_r0:.2f} + {m.reduction_size_slope:.2f} ln n (calibrated on the 2016 spread of 45 groups)",
         f"- NPV over {m.horizon_years} years from go-live at {m.discount_rate:.0%}; subsidy = eligible x "
@@ -120,7 +125,7 @@ def _assumptions(data: Dataset, scenario, lang: str) -> str:
 def _savings_at(ctx, g, rate: float) -> float:
     """Annual savings if the group's reduction rate were ``rate`` (an expansion: net of what the group saves now)."""
     if not g.base_group_id:
-        return rate * g.baseline_cost_yen
+        return rate * g.baseline_cost_yen - g.coordination_cost_yen
     # the expected figure is rate_mean * B - old; shift it by the difference of rates
     return g.annual_savings_yen + (rate - g.reduction_rate["mean"]) * g.baseline_cost_yen
 
@@ -146,7 +151,10 @@ def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
     full = g if g.shares is not None else score_group(ctx, g.members, go_live=g.go_live_fy, vendor=g.vendor,
                                                       base_group=g.base_group_id, shares=True)
     kind = t["kind_new"] if g.kind == "new" else t["kind_expand"].format(g=g.base_group_id)
-    lines = [f"### P{k:02d}: {kind}", ""]
+    prefs = sorted({str(data.municipalities.at[c, "prefecture"]) for c in g.members})
+    cross = (f" ({'県境を越える' if lang == 'ja' else 'across prefecture lines'}: {'・'.join(prefs)})"
+             if len(prefs) > 1 else "")
+    lines = [f"### P{k:02d}: {kind}{cross}", ""]
     rows = []
     for c in g.members:
         role = t["joining"] if (g.kind == "new" or c in g.joining) else t["existing"]
@@ -167,6 +175,8 @@ def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
         [t["baseline"], _yen(g.baseline_cost_yen, lang)],
         [t["range"], f"{r['p10']:.0%} / {r['p50']:.0%} / {r['p90']:.0%}"],
         [t["savings"], _yen(g.annual_savings_yen, lang)],
+        ["調整費（年・削減額から控除済）" if lang == "ja" else "coordination cost per year (deducted)",
+         _yen(g.coordination_cost_yen, lang)],
         [t["savings_range"], f"{_yen(_savings_at(ctx, g, r['p10']), lang)} – {_yen(_savings_at(ctx, g, r['p90']), lang)}"],
         [t["oneoff"], _yen(g.one_off_cost_yen, lang)],
         [t["subsidy"], _yen(g.subsidy_yen, lang)],
@@ -180,8 +190,8 @@ def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
               f"- {t['score']}: **{c.score}** / 100 (pairing {c.components['pairing']}, spread {c.components['spread']}, "
               f"reachability {c.components['reachability']}); max distance {c.max_distance_km} km",
               f"- {t['pairing_ok'] if c.pairing_ok else t['pairing_ng']}"
-              + (f" ({t['coastal']}: {'、'.join(data.name(x) for x in c.coastal)}; {t['inland']}: "
-                 f"{'、'.join(data.name(x) for x in c.inland)})" if c.coastal else ""), ""]
+              + "".join(f" ({HAZARD_LABELS[h] if lang == 'ja' else h}: {'、'.join(data.name(x) for x in xs)})"
+                        for h, xs in (c.exposed or {}).items()), ""]
     for w in full.warnings:
         lines.append(f"- {t['warn']}: {w}")
     return "\n".join(lines)

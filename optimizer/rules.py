@@ -25,15 +25,22 @@ Rules
 ``distance``
     new: every pair within ``max_member_distance_km``; expansion: every joiner within
     that distance of the other joiners and of at least one existing member.
+``prefecture`` (when ``cross_prefecture`` is false)
+    new: all members in one prefecture; expansion: every joiner in a prefecture of
+    the group's members.
 ``connected``
     the members induce a connected subgraph of the graph of land neighbours, sea
-    links, transit links and pairs closer than ``link_km`` (an existing group counts
-    as one node: joiners must link to one of its members or to each other).
-``pairing`` (when ``require_inland_partner``)
-    every coastal member (every coastal joiner, for an expansion) has a safe partner
-    in the group: an inland member within ``support_km``, or a member at least
-    ``hazard_separation_km`` away (a tsunami does not strike both; certificates can be
-    issued from the shared cloud). A group without coastal members passes.
+    links, transit links and pairs at most ``connect_km`` apart (an existing group
+    counts as one node: joiners must link to one of its members, within
+    ``join_link_km``, or to each other).
+``pairing`` (when ``pairing = "hard"``)
+    separation from a common disaster: for every hazard *h* of ``pairing_hazards``,
+    every member exposed to *h* (every exposed joiner, for an expansion) has a safe
+    partner in the group: a member **not exposed to h** within ``support_km``, or a
+    member at least ``hazard_separation_km`` away (one event does not strike both;
+    certificates can be issued from the shared cloud). A group without exposed
+    members passes. With ``pairing = "weighted"`` the same test scores continuity
+    (:mod:`optimizer.continuity`) instead of excluding groups.
 
 :func:`eligible` says who may take part at all: cloud status ``none`` or ``solo``,
 ``willing``, not listed in the scenario's ``alone`` or ``locked``.
@@ -194,10 +201,28 @@ def _distance_explain(ctx, idx, base=None):
     return f"joiners of {base.group_id} are more than {lim:g} km apart"
 
 
+# --- prefecture -----------------------------------------------------------------------------------------
+def _prefecture_check(ctx, M, base=None):
+    if ctx.scenario.cross_prefecture:
+        return np.ones(len(M), dtype=bool)
+    P, valid = _masked(M)
+    pref = np.where(valid, ctx.prefecture[P], -1)
+    if base is None:
+        first = pref[np.arange(len(M)), np.argmax(valid, axis=1)]
+        return np.all((pref == first[:, None]) | ~valid, axis=1)
+    home = np.unique(ctx.prefecture[base.idx])
+    return np.all(np.isin(pref[:, base.size:], home) | ~valid[:, base.size:], axis=1)
+
+
+def _prefecture_explain(ctx, idx, base=None):
+    prefs = sorted({str(ctx.data.municipalities.at[ctx.codes[i], "prefecture"]) for i in idx})
+    return f"members in {len(prefs)} prefectures ({', '.join(prefs)}) with cross_prefecture = false"
+
+
 # --- connected ----------------------------------------------------------------------------------------
 def _connected_check(ctx, M, base=None):
     P, valid = _masked(M)
-    A = ctx.adjacency_matrix[P[:, :, None], P[:, None, :]] & valid[:, :, None] & valid[:, None, :]
+    A = ctx.rule_links[P[:, :, None], P[:, None, :]] & valid[:, :, None] & valid[:, None, :]
     K = M.shape[1]
     if base is not None:  # the existing members count as one node: fully link them to each other
         A[:, : base.size, : base.size] = True
@@ -227,31 +252,48 @@ def _connected_explain(ctx, idx, base=None):
         base_set = set(base.idx.tolist())
     while stack:
         u = stack.pop()
-        links = set(ctx.adjacency[u]) | (near_base if u in base_set else set())
+        links = set(np.nonzero(ctx.rule_links[u])[0].tolist()) | (near_base if u in base_set else set())
         for j in links:
             if j in members and j not in seen:
                 seen.add(j)
                 stack.append(j)
     apart = [i for i in members if i not in seen]
-    return "not connected: " + ", ".join(_label(ctx, i) for i in apart) + " not linked to the others"
+    return ("not connected: " + ", ".join(_label(ctx, i) for i in apart) + " not linked to the others (land, sea or "
+            f"transit links, or within connect_km {ctx.scenario.connect_km:g} km)")
 
 
 # --- pairing ------------------------------------------------------------------------------------------
 def safe_partner_matrix(ctx, M) -> np.ndarray:
-    """Per member (rows x columns): True if inland, or coastal with a safe partner in its set."""
+    """Per member (rows x columns): True unless exposed to a pairing hazard without a safe partner.
+
+    For each hazard *h* of the scenario's ``pairing_hazards``: a member exposed to *h* needs
+    another member not exposed to *h* within ``support_km`` (the *near* branch) or any
+    member at least ``hazard_separation_km`` away (the *far* branch).
+    """
     m = ctx.model
     P, valid = _masked(M)
     D, both = _pair_distances(ctx, M)
-    inland = ~ctx.coastal[P] & valid
     not_self = ~np.eye(M.shape[1], dtype=bool)[None]
-    near_inland = (D <= m.support_km) & inland[:, None, :]
-    far = D >= m.hazard_separation_km
-    partner = np.any((near_inland | far) & both & not_self, axis=2)
-    return inland | partner | ~valid
+    far = (D >= m.hazard_separation_km) & both & not_self
+    any_far = far.any(axis=2)
+    ok = np.ones(M.shape, dtype=bool)
+    for h in range(ctx.exposed.shape[1]):
+        E = ctx.exposed[P, h] & valid
+        if not E.any():
+            continue
+        near_safe = (D <= m.support_km) & (~E & valid)[:, None, :] & both & not_self
+        ok &= ~E | near_safe.any(axis=2) | any_far
+    return ok | ~valid
+
+
+def exposed_matrix(ctx, M) -> np.ndarray:
+    """Per member: exposed to at least one pairing hazard."""
+    P, valid = _masked(M)
+    return ctx.exposed[P].any(axis=2) & valid if ctx.exposed.shape[1] else np.zeros(M.shape, dtype=bool)
 
 
 def _pairing_check(ctx, M, base=None):
-    if not ctx.scenario.require_inland_partner:
+    if ctx.scenario.pairing != "hard":
         return np.ones(len(M), dtype=bool)
     ok = safe_partner_matrix(ctx, M)
     if base is not None:
@@ -263,9 +305,12 @@ def _pairing_explain(ctx, idx, base=None):
     ok = safe_partner_matrix(ctx, idx[None, :])[0]
     if base is not None:
         ok[: base.size] = True
-    bad = ", ".join(_label(ctx, i) for i in idx[~ok])
-    return (f"coastal {bad} without a safe partner: no inland member within {ctx.model.support_km:g} km and none "
-            f"{ctx.model.hazard_separation_km:g} km or more away (require_inland_partner)")
+    bad = []
+    for i in idx[~ok]:
+        hz = [h for k, h in enumerate(ctx.pairing_hazards) if ctx.exposed[i, k]]
+        bad.append(f"{_label(ctx, i)} ({', '.join(hz)})")
+    return (f"{', '.join(bad)} exposed without a safe partner: no member unexposed to that hazard within "
+            f"{ctx.model.support_km:g} km and none {ctx.model.hazard_separation_km:g} km or more away (pairing = hard)")
 
 
 SIZE = Rule("size", False, _size_check, _size_explain)
@@ -273,11 +318,14 @@ POPULATION = Rule("population", True, _population_check, _population_explain)
 RENEWAL = Rule("renewal", True, _renewal_check, _renewal_explain)
 VENDOR = Rule("vendor", True, _vendor_check, _vendor_explain)
 DISTANCE = Rule("distance", True, _distance_check, _distance_explain)
+PREFECTURE = Rule("prefecture", True, _prefecture_check, _prefecture_explain)
 CONNECTED = Rule("connected", False, _connected_check, _connected_explain)
 PAIRING = Rule("pairing", False, _pairing_check, _pairing_explain)
 
 #: All group rules, in the order they are reported.
-GROUP_RULES = (SIZE, POPULATION, RENEWAL, VENDOR, DISTANCE, CONNECTED, PAIRING)
+GROUP_RULES = (SIZE, POPULATION, RENEWAL, VENDOR, DISTANCE, PREFECTURE, CONNECTED, PAIRING)
+#: The rules on where members are (distance, connectivity, hazard pairing): the geography of a group.
+GEOGRAPHY_RULES = ("distance", "connected", "pairing")
 HEREDITARY = tuple(r for r in GROUP_RULES if r.hereditary)
 
 

@@ -76,3 +76,16 @@ def header_map(columns: list[Column]) -> dict[str, str]:
         out[c.name] = c.name
         out[c.ja] = c.name
     return out
+
+
+#: Hazard exposure file (``--hazard``): one row per (municipality, hazard); see optimizer/hazard.py.
+HAZARD_NAMES = {"nankai": "nankai", "japan_trench": "japan_trench", "other_coast": "other_coast",
+                "南海トラフ": "nankai", "南海トラフ津波": "nankai", "日本海溝・千島海溝": "japan_trench",
+                "日本海溝・千島海溝津波": "japan_trench", "その他の沿岸": "other_coast"}
+HAZARD_CLASSES = {"none": "none", "exposed": "exposed", "special": "special", "なし": "none", "暴露": "exposed",
+                  "推進地域": "exposed", "特別強化地域": "special"}
+HAZARD_COLUMNS = [
+    Column("code", "団体コード", "code"),
+    Column("hazard", "災害", "choice", choices=HAZARD_NAMES),
+    Column("class", "区分", "choice", choices=HAZARD_CLASSES),
+]

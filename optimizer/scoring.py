@@ -3,10 +3,11 @@ r"""Scoring sets of municipalities as groups: money, continuity, objective value
 The value of a new group *S* going live in year *t* with package *v* is its expected
 net present value at ``planning_fy`` (:math:`t_0`)
 
-.. math:: \mathrm{NPV}(S) = E[R(S)]\, B(S)\, A(t)
+.. math:: \mathrm{NPV}(S) = \big(E[R(S)]\, B(S) - K(S)\big)\, A(t)
           - \big(C(S) - \mathrm{Sub}(S) + T(S)\big)\,(1+d)^{-(t - 1 - t_0)}
 
-with :math:`B` the members' baseline cost, :math:`A` the annuity of
+with :math:`B` the members' baseline cost, :math:`K` the annual coordination cost of
+:func:`coordination_batch` (travel to meetings: spread is a cost), :math:`A` the annuity of
 :mod:`optimizer.cost`, :math:`C` the one-off costs, :math:`\mathrm{Sub}` the 特別交付税
 support and :math:`T` the contract extension / early-exit costs. Expanding an existing
 group *G* by joiners *J* is valued against the status quo: the joiners' savings plus
@@ -67,6 +68,7 @@ class GroupScore:
     violations: list[dict] = field(default_factory=list)
     note: str | None = None  # "alone" (one member) or "existing group G…"
     warnings: list[str] = field(default_factory=list)
+    coordination_cost_yen: float = 0.0  # annual; already deducted from annual_savings_yen
 
     @property
     def kind(self) -> str:
@@ -98,6 +100,7 @@ class GroupScore:
             "one_off_cost_yen": round(self.one_off_cost_yen),
             "subsidy_yen": round(self.subsidy_yen),
             "timing_cost_yen": round(self.timing_cost_yen),
+            "coordination_cost_yen": round(self.coordination_cost_yen),
             "npv_yen": round(self.npv_yen),
             "accounts": {"municipal_npv_yen": round(self.npv_yen), "national_npv_yen": round(self.national_npv_yen)},
             "value": round(self.value),
@@ -123,10 +126,12 @@ def _reduction_location(ctx: Context, P: np.ndarray, valid: np.ndarray, switch: 
     return cost.reduction_location(n, gap, share, ctx.model)
 
 
-def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarray, base: Base | None = None) -> dict:
+def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarray, base: Base | None = None,
+                coordination: np.ndarray | None = None) -> dict:
     """Money figures of each row at a given package (vendor code) and go-live year.
 
     For a new group a row of fewer than two members is worth nothing (NPV 0).
+    ``coordination``: :func:`coordination_batch` of ``M`` if already computed.
     """
     m, sc = ctx.model, ctx.scenario
     valid = M >= 0
@@ -139,13 +144,16 @@ def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarra
     rate = cost.expected_reduction(loc, m)
     baseline_i = ctx.baseline[P] * valid
     baseline = baseline_i.sum(axis=1)
-    annual = rate * baseline
+    coord_i = coordination_batch(ctx, M) if coordination is None else coordination
+    annual = rate * baseline - coord_i.sum(axis=1)
     old_rate = 0.0  # the existing group's expected rate today (expansions are valued against it)
+    old_coord_i = np.zeros(M.shape[1])
     if base is not None:
         b = base.idx[None, :]
         old = _reduction_location(ctx, b, np.ones_like(b, dtype=bool), np.zeros_like(b, dtype=bool))
         old_rate = float(cost.expected_reduction(old, m)[0])
-        annual = annual - old_rate * float(ctx.baseline[base.idx].sum())
+        old_coord_i[: base.size] = coordination_batch(ctx, b)[0]
+        annual = annual - old_rate * float(ctx.baseline[base.idx].sum()) + old_coord_i.sum()
     reg = ctx.registry_population[P]
     factor = ctx.migration_factor[ctx.vendor_code[P], vendor[:, None]]
     one_off_i = np.where(moving, cost.member_one_off(reg, factor, m), 0.0)
@@ -167,7 +175,26 @@ def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarra
             "national_npv": national,
             "timing": timing, "npv": npv, "one_off_i": one_off_i, "baseline_i": baseline_i, "rate": rate,
             "timing_i": timing_i, "annuity": annuity, "cost_discount": disc, "fixed": fixed, "group_corr": group_corr,
-            "old_rate": old_rate}
+            "old_rate": old_rate, "coordination_i": coord_i, "coordination": coord_i.sum(axis=1) - old_coord_i.sum(),
+            "old_coordination_i": old_coord_i}
+
+
+def coordination_batch(ctx: Context, M: np.ndarray) -> np.ndarray:
+    r"""Annual coordination cost of each member (rows x columns, yen): staff travel to the group's meetings.
+
+    .. math:: k_i = c_{km}\, d(i, m(S)), \qquad m(S) = \arg\min_{j \in S} \sum_{i \in S} d(i, j)
+
+    with :math:`c_{km}` = ``coordination_yen_per_km`` and :math:`m(S)` the group's central
+    member (its medoid: the meeting place that minimises total travel; ties to the first).
+    Zero for padding and for a one-member set.
+    """
+    valid = M >= 0
+    P = np.where(valid, M, 0)
+    both = valid[:, :, None] & valid[:, None, :]
+    D = np.where(both, ctx.distance[P[:, :, None], P[:, None, :]], 0.0).astype(float)
+    total = np.where(valid, D.sum(axis=1), np.inf)
+    centre = np.argmin(total, axis=1)
+    return ctx.model.coordination_yen_per_km * D[np.arange(len(M)), :, centre] * valid
 
 
 def _options(ctx: Context, M: np.ndarray, base: Base | None, go_live, vendor):
@@ -223,7 +250,8 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
     V = np.concatenate([np.where(v >= 0, v, 0) for v, _, _ in opts])
     Y = np.concatenate([y for _, y, _ in opts])
     usable = np.concatenate([(v >= 0) & ok for v, _, ok in opts])
-    money = money_batch(ctx, np.tile(M, (len(opts), 1)), V, Y, base)
+    money = money_batch(ctx, np.tile(M, (len(opts), 1)), V, Y, base,
+                        coordination=np.tile(coordination_batch(ctx, M), (len(opts), 1)))
     if rational:
         usable &= rational_batch(money["npv"])
     account = money["national_npv"] if sc.objective_account == "national" else money["npv"]
@@ -309,9 +337,11 @@ def score_group(
         continuity=continuity(ctx, idx, {k: best[k] for k in CONTINUITY_KEYS}),
         value=float(one["value"]),
         note=f"existing group {existing_group}" if existing_group and base is None else None,
+        coordination_cost_yen=float(one["coordination"]),
     )
-    if gs.continuity.coastal and not gs.continuity.pairing_ok:
-        gs.warnings.append("coastal members without a safe (inland or distant) partner")
+    if not gs.continuity.pairing_ok:
+        gs.warnings.append("members exposed to a tsunami hazard without a safe partner (unexposed nearby, or far "
+                           "away): " + ", ".join(f"{c} {ctx.data.name(c)}" for c in gs.continuity.unpaired))
     gs.violations = rule_violations(ctx, codes, idx, base, existing_group is not None and base is None)
     if shares:
         from .sharing import allocate, individually_rational  # sharing builds on this module
@@ -388,8 +418,9 @@ def member_accounts(ctx: Context, codes: list[str], go_live: int, vendor: str, b
     reg = ctx.registry_population[idx]
     own_cost = money["one_off_i"][0] * (1 - m.subsidy_rate * ctx.subsidy_corr[idx]) + money["timing_i"][0]
     own_cost = own_cost + float(money["fixed"][0]) * reg / reg.sum() * (1 - m.subsidy_rate * float(money["group_corr"][0]))
-    gain = rate * b
+    gain = rate * b - money["coordination_i"][0]
     if base is not None:
-        gain[: base.size] = (rate - money["old_rate"]) * b[: base.size]
+        gain[: base.size] = (rate - money["old_rate"]) * b[: base.size] - (
+            money["coordination_i"][0][: base.size] - money["old_coordination_i"][: base.size])
     return {c: {"annual_savings_yen": float(gain[k]), "npv_yen": float(gain[k] * A - own_cost[k] * disc)}
             for k, c in enumerate(order)}

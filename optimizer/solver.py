@@ -25,7 +25,8 @@ placed; for an expansion its joiners), then the value above: one objective in wh
 municipality placed weighs more than the total value of all candidates. Its objective, bound
 is reported in the value's terms when proven; otherwise the bound is unknown in those terms
 (reported as NaN) and the gap is that of the combined objective. Solves are deterministic: one
-worker, a fixed seed and a *deterministic* time limit.
+worker, a fixed seed and a *deterministic* time limit (with the wall-clock budget left as a
+backstop; a solve it ends is reported as not proven).
 
 The candidates are exact (every feasible group is enumerated, up to safe pruning), so
 the objective is exactly the scoring model's and the relaxation is tight: CP-SAT proves
@@ -132,10 +133,18 @@ def solve(cs: CandidateSet, req: Requirements, seed: int = 0, time_limit: float 
         values = [int(round(c.value)) for c in cs.candidates]
         weight = sum(v for v in values if v > 0) + 1
         model.Maximize(sum((weight * len(c.members) + v) * x[k] for k, (c, v) in enumerate(zip(cs.candidates, values))))
+    hint = greedy_packing(cs, req)
+    for k in hint:
+        model.AddHint(x[k], True)
     solver = _solver(seed, time_limit)
     status = solver.Solve(model)
     secs = time.perf_counter() - t0
     sol = _solution(solver, status, secs, x, cs, lits)
+    if sol.status == "UNKNOWN" and hint and not forbid and not (req.together or req.apart):
+        # the budget ended before CP-SAT found a plan: the greedy packing is feasible, with no bound
+        sol = Solution("FEASIBLE", hint, float(sum(cs.candidates[k].value for k in hint)), float("nan"),
+                       float("nan"), secs)
+        return sol
     if lexicographic and cs.candidates and sol.status in ("OPTIMAL", "FEASIBLE"):
         # proven: the bound is the value found; else only the combined objective has a bound (gap in its terms)
         combined = solver.ObjectiveValue()
@@ -144,17 +153,38 @@ def solve(cs: CandidateSet, req: Requirements, seed: int = 0, time_limit: float 
     return sol
 
 
+def greedy_packing(cs: CandidateSet, req: Requirements) -> list[int]:
+    """Candidates taken best value first while they share no municipality and expand no group twice.
+
+    The solver's hint (a feasible start when there are no requirements) and the benchmarks' baseline.
+    """
+    used: set = set()
+    chosen = []
+    for k in sorted(range(len(cs.candidates)), key=lambda k: -cs.candidates[k].value):
+        c = cs.candidates[k]
+        if c.value <= 0:
+            break
+        keys = set(c.members) | ({("G", c.base_group)} if c.base_group else set())
+        if used.isdisjoint(keys):
+            used |= keys
+            chosen.append(k)
+    return sorted(chosen)
+
+
 def _solver(seed: int, time_limit: float) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = 1
     p.random_seed = seed
     p.max_deterministic_time = time_limit
-    p.max_time_in_seconds = max(30.0, 3 * time_limit)  # wall-clock backstop; reported if it ends the solve
+    p.max_time_in_seconds = time_limit  # the wall-clock budget left; whichever ends the solve is reported
     # Lighter presolve: on large packing models the time goes into presolve, not search.
     p.merge_at_most_one_work_limit = 0
     p.cp_model_probing_level = 0
     p.max_presolve_iterations = 1
+    # The LP relaxation of set packing is nearly tight: with the full linearisation CP-SAT proves the national
+    # instance (~190k candidates) optimal in ~32 s; with the default level it stalls at a 1.9% gap in 60 s.
+    p.linearization_level = 2
     return solver
 
 

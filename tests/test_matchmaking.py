@@ -7,7 +7,7 @@ import pytest
 
 import optimizer as lg
 
-from optimizer.config import Scenario
+from optimizer.config import ModelParameters, Scenario
 from optimizer.context import Context
 from optimizer.matchmaking import match, precedents
 from optimizer.rules import base_of, violations
@@ -47,7 +47,10 @@ def test_every_option_satisfies_the_rules_and_equals_score(ctx, kosaka):
             fresh = score_group(free, g.members, go_live=g.go_live_fy, vendor=g.vendor)
         assert fresh.npv_yen == pytest.approx(o.npv_yen)
         assert fresh.continuity.score == o.continuity_score
-        # and what the `score` command reports for the resulting group, on the data as shipped
+        # and what the `score` command reports for the resulting group, on the data as shipped (unless the
+        # option is to re-join the group it is in today: on the shipped data that set *is* the existing group)
+        if sorted(g.members) == ctx.data.group_members.get(ctx.data.group_of.get("05303")):
+            continue
         public = lg.score(ctx.data, g.members, go_live=g.go_live_fy)
         assert public.npv_yen == pytest.approx(o.npv_yen) and public.base_group_id == o.group_id
 
@@ -57,7 +60,8 @@ def test_a_municipality_no_group_may_take_gets_alone_first_with_reasons(data):
     res = match(ctx, "30201")
     assert res["candidates"][0]["kind"] == "alone"
     assert any("must stay alone" in r for r in res["candidates"][0]["reasons"])
-    strict = Context(data, Scenario(max_member_distance_km=1, join_link_km=0, max_joiners=0))
+    strict = Context(data, Scenario(max_member_distance_km=1, join_link_km=0, max_joiners=0,
+                                    model=ModelParameters(hazard_separation_km=1)))
     res = match(strict, "30202")
     first = res["candidates"][0]
     assert first["kind"] == "alone" and len(first["reasons"]) > 1 and res["blocked_groups"]

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def least_core_epsilon(coalition_values: dict[str, int]) -> float:
-    """Smallest ε such that some x with x(N) = v(N) has x(S) >= v(S) - ε for every S (independent LP)."""
+    """Smallest ε such that some imputation x (x >= 0, x(N) = v(N)) has x(S) >= v(S) - ε for every S (independent LP)."""
     keys = list(coalition_values)
     players = sorted({p for k in keys for p in k.split(",")})
     grand = ",".join(sorted(players))
@@ -44,7 +44,7 @@ def least_core_epsilon(coalition_values: dict[str, int]) -> float:
     c = np.zeros(n + 1)
     c[-1] = 1.0
     res = linprog(c, A_ub=np.array(rows), b_ub=np.array(rhs), A_eq=[np.append(np.ones(n), 0.0)],
-                  b_eq=[coalition_values[grand] / 1e6], bounds=[(None, None)] * (n + 1), method="highs")
+                  b_eq=[coalition_values[grand] / 1e6], bounds=[(0, None)] * n + [(None, None)], method="highs")
     assert res.status == 0
     return res.x[-1] * 1e6
 
@@ -213,20 +213,6 @@ def test_score_of_an_existing_groups_members_says_so(data):
     r = run_cli("score", "--group", "G041")
     assert r.returncode == 0 and "exactly the members of G041" in r.stdout
     assert "eligibility" not in r.stdout
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("vendor_mode", ["migrate", "same"])
-def test_national_plan_money_reconciles_in_both_vendor_modes(vendor_mode, tmp_path):
-    sc = tmp_path / "s.toml"
-    sc.write_text(f'vendor_mode = "{vendor_mode}"\n')
-    r = run_cli("propose", "--all", "--json", "--scenario", str(sc))
-    assert r.returncode == 0, r.stderr
-    payload = json.loads(r.stdout)
-    groups = [g for p in payload["prefectures"].values() for g in p["groups"]]
-    assert len(groups) > 100
-    for g in groups:
-        check_group_money(g)
 
 
 def test_nucleolus_keeps_the_least_core_level_on_random_games():

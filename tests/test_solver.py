@@ -41,8 +41,12 @@ def test_wakayama_plan_is_optimal_and_every_group_passes_independent_checks(ctx,
         assert sc.min_size <= len(grp.members) <= sc.max_size or grp.base_group_id
         sub = g.subgraph(grp.members)
         assert nx.is_connected(sub) or grp.base_group_id
-        coastal = [c for c in grp.members if data.municipalities.at[c, "coastal"]]
-        assert not coastal or any(not data.municipalities.at[c, "coastal"] for c in grp.members)
+        assert plan_distance_ok(ctx, grp)
+
+
+def plan_distance_ok(ctx, grp) -> bool:
+    idx = ctx.positions(grp.members)
+    return float(ctx.distance[np.ix_(idx, idx)].max()) <= ctx.scenario.max_member_distance_km or bool(grp.base_group_id)
 
 
 def test_plan_scores_equal_the_score_of_the_same_members(ctx, wakayama):
@@ -64,7 +68,8 @@ def _brute_force_groups(ctx, scope):
 
 @pytest.mark.parametrize("pref,mode", [("37", "migrate"), ("05", "migrate"), ("34", "same")])
 def test_enumeration_finds_exactly_the_groups_the_rules_allow(data, pref, mode):
-    ctx = Context(data, Scenario(vendor_mode=mode))
+    # the search space (sets connected over links) equals the rules when connect_km = link_km = 0
+    ctx = Context(data, Scenario(vendor_mode=mode, connect_km=0, pairing="hard"))
     scope = scope_codes(ctx, [pref])
     cs = enumerate_candidates(ctx, scope, prune=False)
     new = {c.members for c in cs.candidates if c.base_group is None}
@@ -139,15 +144,17 @@ def test_validator_rejects_deliberately_broken_plans(data):
 
 
 def test_validator_rejects_a_disconnected_group(data):
-    ctx = Context(data, Scenario(vendor_mode="migrate", renewal_window_years=10, max_member_distance_km=500,
-                                 require_inland_partner=False))
-    plan = propose(ctx, ["01"])[0]
+    ctx = Context(data, Scenario(vendor_mode="migrate", renewal_window_years=10, connect_km=0, open_groups="none"))
+    plan = propose(ctx, ["30"])[0]
     broken = copy.deepcopy(plan)
-    far = [c for c in plan.alone if c not in data.graph.neighbors(plan.groups[0].members[0])][:1]
-    broken.groups[0].members = sorted(plan.groups[0].members + far)
+    k, g0 = next((k, g) for k, g in enumerate(plan.groups) if g.kind == "new")
+    idx = ctx.positions(g0.members)
+    placed = {c for g in plan.groups for c in g.members}
+    far = [c for c in scope_codes(ctx, ["30"]) if c not in placed and not ctx.rule_links[ctx.pos[c], idx].any()][:1]
+    broken.groups[k].members = sorted(g0.members + far)
     broken.alone = [c for c in plan.alone if c not in far]
-    problems = check_plan(ctx, broken, scope_codes(ctx, ["01"]))
-    assert any("rule 'connected'" in p or "rule 'size'" in p for p in problems)
+    problems = check_plan(ctx, broken, scope_codes(ctx, ["30"]))
+    assert any("rule 'connected'" in p for p in problems), problems
 
 
 def test_together_with_renewal_outside_the_window_is_infeasible_and_named(data):

@@ -5,7 +5,7 @@ Run once by a maintainer (not at run time, not by users):
     python tools/build_data.py [--shared ../shared/data] [--seed 20171001]
 
 It writes ``data/systems/municipalities.csv``, ``groups.csv``, ``group_members.csv``,
-``survey.csv`` (real group membership, synthetic remainder; see optimizer/synthetic.py)
+``hazard.csv`` (exposure derived from geometry, optimizer/hazard.py), ``survey.csv`` (real group membership, synthetic remainder; see optimizer/synthetic.py)
 and ``vendors.csv``. Outputs are deterministic for a given seed.
 """
 
@@ -21,7 +21,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from optimizer import geography, synthetic  # noqa: E402
+from optimizer import geography, hazard, synthetic  # noqa: E402
 from optimizer.graph import COASTAL_MIN_KM  # noqa: E402
 
 DESIGNATED_SUFFIXES = {"00", "30", "40", "50"}
@@ -80,6 +80,9 @@ def main() -> None:
     ).sort_values("code")
     assert len(muni) == 1741 and muni.code.is_unique
     muni.to_csv(out / "municipalities.csv", index=False, encoding="utf-8")
+    exposure = hazard.geometry_exposure(geometry_segments := geography.coastline_segments(topo_dst), muni.code)
+    exposure.to_csv(out / "hazard.csv", index=False, encoding="utf-8")
+    del geometry_segments
 
     eg = pd.read_csv(src / "existing_groups_h29.csv", dtype=str)
     first = eg.groupby("group_id", sort=True).first()
