@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .errors import InfeasibleError, InputError
+from .errors import InfeasibleError, InputError, Problem
 from .textout import table, to_json, write_atomic
 
 
@@ -78,10 +78,31 @@ def _prefs(values) -> list[str]:
     out = []
     for v in values:
         for p in _codes(v):
-            if not (p.isdigit() and 1 <= int(p) <= 47):
-                raise InputError(f"--pref '{p}' is not a prefecture code 01-47")
+            if not (p.isdigit() and len(p) <= 2 and 1 <= int(p) <= 47):
+                raise InputError(Problem("--pref", None, None, f"'{p:.20}' is not a prefecture code 01-47"))
             out.append(p.zfill(2))
-    return out
+    if not out:
+        raise InputError(Problem("--pref", None, None, "no prefecture code given (01-47)"))
+    return sorted(set(out))
+
+
+#: The most members ``score`` accepts (the largest real group has 34).
+MAX_MEMBERS = 60
+
+
+def _member_codes(value: str) -> list[str]:
+    codes = _codes(value)
+    problems = []
+    if not codes:
+        problems.append(Problem("--members", None, None, "no municipality code given"))
+    if len(codes) > MAX_MEMBERS:
+        problems.append(Problem("--members", None, None, f"{len(codes)} codes: at most {MAX_MEMBERS} members"))
+    twice = sorted({c for c in codes if codes.count(c) > 1})
+    if twice:
+        problems.append(Problem("--members", None, None, f"listed twice: {', '.join(twice)[:200]}"))
+    if problems:
+        raise InputError(problems)
+    return codes
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -189,14 +210,14 @@ def score(members, group_id, go_live, as_new, scenario, survey, groups, group_me
     from .api import score as api_score
 
     if bool(members) == bool(group_id):
-        raise InputError("give either --members or --group")
+        raise InputError(Problem("--members/--group", None, None, "give either --members or --group"))
     d = _load(survey, groups, group_members)
     if group_id:
         if group_id not in d.group_members:
-            raise InputError(f"unknown group '{group_id}' (see {d.paths['groups']})")
+            raise InputError(Problem("--group", None, None, f"unknown group '{group_id:.40}' (see {d.paths['groups']})"))
         codes = d.group_members[group_id]
     else:
-        codes = _codes(members)
+        codes = _member_codes(members)
     res = api_score(d, codes, go_live=go_live, scenario=scenario, as_new=as_new)
     out = res.as_dict()
     out.pop("value")
@@ -268,8 +289,9 @@ def _status_line(plan) -> str:
 @click.option("--pref", "prefs", multiple=True, help="Prefecture code (01-47); several are solved as one instance.")
 @click.option("--all", "all_prefs", is_flag=True, help="The whole country as one instance (groups may cross prefecture lines).")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML (see optimizer/config.py).")
-@click.option("--time-limit", type=float, help="Work budget in seconds (enumeration and solver; default 60).")
-@click.option("--seed", type=int, help="Solver seed.")
+@click.option("--time-limit", type=click.FloatRange(0.001, 86_400),
+              help="Work budget in seconds (enumeration and solver; default 60).")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), help="Solver seed (32-bit).")
 @click.option("--alternatives", type=click.IntRange(1, 20), default=1, show_default=True,
               help="Return up to K distinct plans, best first.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),

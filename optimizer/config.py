@@ -113,13 +113,75 @@ class ModelParameters:
     reach_km: float = 80.0  # full reachability when all members are within this distance
 
     def __post_init__(self):
-        if not 0 <= self.reduction_shortfall_p < 1 or self.reduction_sigma <= 0:
-            raise InputError("model: reduction_shortfall_p must be in [0, 1) and reduction_sigma > 0")
-        if self.coordination_yen_per_km < 0 or self.support_km <= 0 or self.hazard_separation_km <= 0:
-            raise InputError("model: coordination_yen_per_km must be >= 0, support_km and hazard_separation_km > 0")
-        if not (0 < self.core_running_share <= 1 and 0 <= self.internal_running_share <= 1
-                and self.core_running_share + self.internal_running_share <= 1):
-            raise InputError("model: core_running_share in (0, 1], internal_running_share in [0, 1], sum at most 1")
+        problems = _range_problems(self, MODEL_RANGES, "model.")
+        if not problems:
+            if not self.reduction_shortfall_p < 1:
+                problems.append(("model.reduction_shortfall_p", "must be below 1"))
+            if self.core_running_share + self.internal_running_share > 1:
+                problems.append(("model.internal_running_share", "core_running_share + internal_running_share must "
+                                 "be at most 1"))
+            if self.reduction_min > self.reduction_max:
+                problems.append(("model.reduction_min", "must not exceed reduction_max"))
+        if problems:
+            raise InputError([Problem("scenario", None, k, m, label="key") for k, m in problems])
+
+
+#: Accepted ranges (inclusive) of the numeric model parameters: anything else is an input error (finite only).
+MODEL_RANGES = {
+    "cost_a_yen": (0, 1e6), "cost_alpha": (0, 5), "cost_b_yen": (0, 1e6), "cost_beta": (0, 5),
+    "solo_cost_factor": (0, 10), "core_running_share": (1e-9, 1), "internal_running_share": (0, 1),
+    "reduction_r0": (-1, 1), "reduction_size_slope": (-1, 1), "reduction_gap_penalty": (0, 1),
+    "reduction_switch_penalty": (0, 1), "reduction_sigma": (1e-6, 1), "reduction_shortfall_p": (0, 1),
+    "reduction_shortfall": (0, 1), "reduction_min": (0, 1), "reduction_max": (0, 1),
+    "planning_group_yen": (0, 1e12), "planning_member_yen": (0, 1e12), "consultant_member_yen": (0, 1e12),
+    "migration_base_yen": (0, 1e12), "migration_per_resident_yen": (0, 1e6), "migration_factor_same": (0, 10),
+    "migration_factor_layout": (0, 10), "migration_factor_other": (0, 10), "training_base_yen": (0, 1e12),
+    "training_per_resident_yen": (0, 1e6), "stabilisation_member_yen": (0, 1e12), "subsidy_rate": (0, 1),
+    "subsidy_corr_intercept": (0, 10), "subsidy_corr_min": (0, 10), "subsidy_corr_max": (0, 10),
+    "lead_years": (0, 10), "horizon_years": (1, 50), "discount_rate": (0, 0.5), "extension_premium": (0, 10),
+    "early_exit_cost": (0, 10), "partner_agreement_p": (0, 1), "coordination_yen_per_km": (0, 1e9),
+    "support_km": (1e-6, 3000), "hazard_separation_km": (1e-6, 3000), "spread_km": (1e-6, 3000),
+    "reach_km": (1e-6, 3000),
+}
+
+#: Accepted ranges (inclusive) of the numeric scenario keys.
+SCENARIO_RANGES = {
+    "planning_fy": (2000, 2060), "min_size": (2, 12), "max_size": (2, 12), "max_population": (1, 200_000_000),
+    "renewal_window_years": (0, 30), "link_km": (0, 20), "connect_km": (0, 3000), "max_member_distance_km": (1e-6, 3000),
+    "max_joiners": (0, 11), "join_link_km": (0, 3000), "weight_savings": (0, 1e6),
+    "participation_weight_yen": (0, 1e12), "weight_continuity": (0, 1e6), "continuity_value_yen": (0, 1e12),
+    "time_limit_s": (1e-3, 86_400), "memory_limit_mb": (1, 1_000_000), "seed": (0, 2**31 - 1),
+}
+
+#: Bounds on list sizes in a scenario.
+MAX_LIST = 2000
+MAX_SET = 60
+
+
+def _range_problems(obj, ranges: dict, prefix: str = "") -> list[tuple[str, str]]:
+    import math
+
+    out = []
+    for key, (lo, hi) in ranges.items():
+        v = getattr(obj, key)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            out.append((prefix + key, f"must be a number, not {v!r}"))
+        elif not math.isfinite(v):
+            out.append((prefix + key, f"must be a finite number, not {v}"))
+        elif not lo <= v <= hi:
+            def fmt(x):
+                return f"{x:,}" if isinstance(x, int) else f"{x:,.6g}"
+            out.append((prefix + key, f"{fmt(v)} is outside the accepted range {fmt(lo)} to {fmt(hi)}"
+                        + (f" ({RANGE_NOTES[key]})" if key in RANGE_NOTES else "")))
+    return out
+
+
+RANGE_NOTES = {
+    "max_size": "candidate enumeration grows about 3x per member",
+    "max_joiners": "the sharing game is exact up to 12 players",
+    "link_km": "the candidate space grows too fast; connect_km sets the connectivity rule",
+    "seed": "a 32-bit solver seed",
+}
 
 
 VENDOR_MODES = ("same", "migrate")
@@ -191,44 +253,48 @@ class Scenario:
     model: ModelParameters = field(default_factory=ModelParameters)
 
     def __post_init__(self):
-        problems = []
+        problems = _range_problems(self, SCENARIO_RANGES)
         for key, allowed in (("vendor_mode", VENDOR_MODES), ("cost_scope", COST_SCOPES), ("pairing", PAIRING_MODES),
                              ("objective_account", ACCOUNTS), ("participation_mode", PARTICIPATION_MODES)):
             if getattr(self, key) not in allowed:
-                problems.append(f"{key} must be one of {', '.join(allowed)}, not '{getattr(self, key)}'")
-        if not 0 <= self.max_joiners <= 11:
-            problems.append("max_joiners must be between 0 and 11 (the sharing game is exact up to 12 players)")
-        if not self.participation_weight_yen >= 0:
-            problems.append("participation_weight_yen must be >= 0")
-        if not 2 <= self.min_size <= self.max_size:
-            problems.append(f"need 2 <= min_size <= max_size (got {self.min_size}, {self.max_size})")
-        if self.max_size > 12:
-            problems.append("max_size above 12 is not supported (candidate enumeration grows ~3x per member)")
-        if self.renewal_window_years < 0 or self.link_km < 0 or self.join_link_km < 0 or self.max_member_distance_km <= 0:
-            problems.append("renewal_window_years and link_km must be >= 0, max_member_distance_km > 0")
-        if self.link_km > 20:
-            problems.append("link_km above 20 is not supported (the candidate space grows too fast): use connect_km "
-                            "for the connectivity rule")
-        if self.connect_km < self.link_km:
-            problems.append(f"connect_km ({self.connect_km:g}) must be at least link_km ({self.link_km:g}): every "
-                            "candidate grown over link_km must be connected under the rule")
-        from .hazard import HAZARDS
-
-        bad = [h for h in self.pairing_hazards if h not in HAZARDS]
-        if bad:
-            problems.append(f"pairing_hazards: unknown hazard {bad} (known: {', '.join(HAZARDS)})")
-        if self.model.hazard_separation_km > self.max_member_distance_km:
-            problems.append(f"model.hazard_separation_km ({self.model.hazard_separation_km:g}) exceeds "
-                            f"max_member_distance_km ({self.max_member_distance_km:g}): the distant-partner branch of "
-                            "the pairing rule could never apply")
-        if not self.time_limit_s > 0 or not self.memory_limit_mb > 0:
-            problems.append("time_limit_s and memory_limit_mb must be > 0")
+                problems.append((key, f"must be one of {', '.join(allowed)}, not '{getattr(self, key)}'"))
         for key in ("together", "apart"):
-            for s in getattr(self, key):
-                if not isinstance(s, (list, tuple)) or len(s) < 2:
-                    problems.append(f"{key}: each entry is a list of at least two codes, got {s!r}")
+            sets = getattr(self, key)
+            if not isinstance(sets, (list, tuple)) or len(sets) > MAX_LIST:
+                problems.append((key, f"must be a list of at most {MAX_LIST} lists of codes"))
+                continue
+            for s in sets:
+                if (not isinstance(s, (list, tuple)) or not 2 <= len(s) <= MAX_SET
+                        or not all(isinstance(c, str) for c in s)):
+                    problems.append((key, f"each entry is a list of 2 to {MAX_SET} codes (text), got {s!r:.80}"))
+                elif len(set(s)) < len(s):
+                    problems.append((key, f"a code is listed twice in {list(s)}"))
+        for key in ("alone", "locked", "pairing_hazards"):
+            items = getattr(self, key)
+            if not isinstance(items, (list, tuple)) or len(items) > MAX_LIST or not all(isinstance(c, str) for c in items):
+                problems.append((key, f"must be a list of at most {MAX_LIST} codes (text), got {items!r:.80}"))
+        if isinstance(self.open_groups, list):
+            if len(self.open_groups) > MAX_LIST or not all(isinstance(g, str) for g in self.open_groups):
+                problems.append(("open_groups", f"must be \"all\", \"none\" or a list of group ids"))
+        elif self.open_groups not in ("all", "none"):
+            problems.append(("open_groups", f"must be \"all\", \"none\" or a list of group ids, not {self.open_groups!r}"))
+        if not problems:  # consistency between keys (each is a valid number now)
+            if self.min_size > self.max_size:
+                problems.append(("min_size", f"need min_size <= max_size (got {self.min_size}, {self.max_size})"))
+            if self.connect_km < self.link_km:
+                problems.append(("connect_km", f"({self.connect_km:g}) must be at least link_km ({self.link_km:g}): "
+                                 "every candidate grown over link_km must be connected under the rule"))
+            if self.model.hazard_separation_km > self.max_member_distance_km:
+                problems.append(("model.hazard_separation_km", f"({self.model.hazard_separation_km:g}) exceeds "
+                                 f"max_member_distance_km ({self.max_member_distance_km:g}): the distant-partner "
+                                 "branch of the pairing rule could never apply"))
+            from .hazard import HAZARDS
+
+            bad = [h for h in self.pairing_hazards if h not in HAZARDS]
+            if bad:
+                problems.append(("pairing_hazards", f"unknown hazard {bad} (known: {', '.join(HAZARDS)})"))
         if problems:
-            raise InputError([Problem("scenario", None, None, p, label="key") for p in problems])
+            raise InputError([Problem("scenario", None, k, m, label="key") for k, m in problems])
 
     def effective(self) -> dict[str, Any]:
         """All parameters as plain data (for JSON output)."""
@@ -292,7 +358,22 @@ def scenario_from_dict(data: dict, file: str = "scenario") -> Scenario:
             continue
         kwargs[k] = _coerce(k, v, d, file)
     mkwargs = {k: _coerce(f"model.{k}", v, getattr(defaults.model, k), file) for k, v in model_data.items()}
-    return Scenario(model=ModelParameters(**mkwargs), **kwargs)
+    problems = []
+    try:
+        model = ModelParameters(**mkwargs)
+    except InputError as exc:
+        problems += exc.problems
+        model = ModelParameters()
+    try:
+        scenario = Scenario(model=model, **kwargs)
+    except InputError as exc:
+        problems += [p for p in exc.problems if p.column != "model.hazard_separation_km" or not problems]
+    if problems:  # every problem at once, naming the file the keys came from
+        raise InputError([dataclasses.replace(p, file=file) for p in problems])
+    return scenario
+
+
+MAX_SCENARIO_BYTES = 1 << 20
 
 
 def load_scenario(path: str | Path | None) -> Scenario:
@@ -301,9 +382,18 @@ def load_scenario(path: str | Path | None) -> Scenario:
         return Scenario()
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        if not p.is_file():
+            raise InputError(Problem(str(p), None, None, "not a regular file (a scenario is a TOML text file)"))
+        if p.stat().st_size > MAX_SCENARIO_BYTES:
+            raise InputError(Problem(p.name, None, None, f"larger than {MAX_SCENARIO_BYTES // 1024} KB: not a scenario"))
+        data = tomllib.loads(p.read_bytes().decode("utf-8-sig"))
     except OSError as exc:
         raise InputError(Problem(str(p), None, None, f"cannot read scenario: {exc.strerror}")) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(p.name, None, None, f"not UTF-8 text (byte {exc.start}): save the scenario as "
+                                 "UTF-8")) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(Problem(p.name, None, None, f"not valid TOML: {exc}")) from None
+    except RecursionError:
+        raise InputError(Problem(p.name, None, None, "not valid TOML: nested too deeply")) from None
     return scenario_from_dict(data, p.name)

@@ -19,11 +19,14 @@ class Problem:
     column: str | None
     message: str
     label: str = "column"  # what ``column`` names: a CSV column, or a scenario "key"
+    line: int | None = None  # the line in the file, when known (blank lines and quoted newlines counted)
 
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
-            where += f" row {self.row} (line {self.row + 1})"
+            where += f" row {self.row} (line {self.line if self.line is not None else self.row + 1})"
+        elif self.line is not None:
+            where += f" line {self.line}"
         if self.column:
             where += f", {self.label} '{self.column}'"
         return f"{where}: {self.message}"

@@ -301,11 +301,14 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
     plans: list[Plan] = []
     forbid: list[list[int]] = []
     for _ in range(max(1, alternatives)):
+        if plans and time.perf_counter() > solve_deadline:
+            plans[0].stats["alternatives_stopped"] = f"time budget used up after {len(plans)} plan(s)"
+            break
         sol = solve(cs, req, seed=sc.seed, time_limit=max(1.0, solve_deadline - time.perf_counter()), forbid=forbid,
                     lexicographic=sc.participation_mode == "lexicographic")
-        if not cs.complete and sol.status in ("OPTIMAL", "INFEASIBLE"):
-            # optimal (or infeasible) only over the sets grown before the budget ran out: not a proof
-            sol.status = "FEASIBLE" if sol.status == "OPTIMAL" else "UNKNOWN"
+        if not cs.complete:
+            # a plan over the sets grown before the budget ran out: its bound says nothing of the sets not grown
+            sol.status = {"OPTIMAL": "FEASIBLE", "INFEASIBLE": "UNKNOWN"}.get(sol.status, sol.status)
             sol.best_bound, sol.gap = float("nan"), float("nan")
         if sol.status == "INFEASIBLE":
             if plans:

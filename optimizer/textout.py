@@ -67,7 +67,22 @@ def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -
 
 
 def to_json(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2, default=_default)
+    """Strict JSON: NaN and infinities (an unknown bound or gap) become null, never a bare NaN."""
+    return json.dumps(_finite(obj), ensure_ascii=False, indent=2, default=_default, allow_nan=False)
+
+
+def _finite(o):
+    import math
+
+    import numpy as np
+
+    if isinstance(o, (float, np.floating)):
+        return float(o) if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    return o
 
 
 def _default(o):

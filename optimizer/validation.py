@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -27,11 +28,24 @@ from .schema import (
 )
 
 
+#: Input files larger than this are refused (the national survey is about 0.3 MB).
+MAX_CSV_BYTES = 100 * 2**20
+
+
 def read_text_csv(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
-    """Read a CSV as strings; report unreadable files and ragged rows instead of raising."""
-    name = Path(path).name
+    """Read a CSV as strings; report unreadable files, CSV dialect problems and ragged rows instead of raising.
+
+    Any line ending (CRLF, LF, CR) is accepted; blank lines are skipped; ``df.attrs["lines"]``
+    holds the file line on which each data row starts (quoted newlines and blank lines counted).
+    """
+    p = Path(path)
+    name = p.name
     try:
-        raw = Path(path).read_bytes()
+        if not p.is_file():
+            raise InputError(Problem(str(path), None, None, "not a regular file" if p.exists() else "file not found"))
+        if p.stat().st_size > MAX_CSV_BYTES:
+            raise InputError(Problem(name, None, None, f"larger than {MAX_CSV_BYTES // 2**20} MB: not an input table"))
+        raw = p.read_bytes()
     except OSError as exc:
         raise InputError(Problem(str(path), None, None, f"cannot read file: {exc.strerror}")) from None
     for enc in ("utf-8-sig", "cp932"):
@@ -42,19 +56,47 @@ def read_text_csv(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
             continue
     else:
         raise InputError(Problem(name, None, None, "not UTF-8 or Shift_JIS text"))
-    rows = list(csv.reader(io.StringIO(text)))
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, starts = [], []
+    end = 0
+    try:
+        for r in reader:
+            start, end = end + 1, reader.line_num
+            if any(cell.strip() for cell in r):
+                rows.append(r)
+                starts.append(start)
+    except csv.Error as exc:
+        msg = str(exc)
+        if "field larger than field limit" in msg:
+            msg = f"a cell is longer than {csv.field_size_limit():,} characters"
+        elif "NUL" in msg:
+            msg = "contains a NUL byte: not a text table"
+        raise InputError(Problem(name, None, None, f"not a readable CSV table: {msg}", line=end + 1)) from None
     if not rows:
         raise InputError(Problem(name, None, None, "the file is empty (no header row)"))
     header = [h.strip() for h in rows[0]]
     problems = []
+    seen = set()
+    for h in header:
+        if h in seen:
+            problems.append(Problem(name, None, h, "column appears twice in the header"))
+        seen.add(h)
+    if problems:
+        raise InputError(problems)
     body = []
     for i, r in enumerate(rows[1:], start=1):
         if len(r) != len(header):
-            problems.append(Problem(name, i, None, f"has {len(r)} fields, the header has {len(header)}"))
+            problems.append(Problem(name, i, None, f"has {len(r)} fields, the header has {len(header)}",
+                                    line=starts[i]))
             r = (r + [""] * len(header))[: len(header)]
         body.append([c.strip() for c in r])
-    return pd.DataFrame(body, columns=header, dtype=str), problems
+    df = pd.DataFrame(body, columns=header, dtype=str)
+    df.attrs["lines"] = starts[1:]
+    return df, problems
+
+
+#: The largest money value accepted in an input cell (yen): 10 trillion, above any municipality's budget.
+MAX_YEN = 1e13
 
 
 def _normalise_columns(df: pd.DataFrame, columns: list[Column], name: str) -> tuple[pd.DataFrame, list[Problem]]:
@@ -65,6 +107,7 @@ def _normalise_columns(df: pd.DataFrame, columns: list[Column], name: str) -> tu
         if h in hmap:
             if hmap[h] in renamed.values():
                 problems.append(Problem(name, None, h, f"column given twice (as '{hmap[h]}' and its label)"))
+                continue
             renamed[h] = hmap[h]
     df = df.rename(columns=renamed)
     for c in columns:
@@ -107,12 +150,18 @@ def _check_cell(col: Column, value: str, known_codes: dict[str, str]) -> tuple[o
             return v, f"year {v} is not a plausible fiscal year ({MIN_FY}-{MAX_FY})"
         if col.kind == "int" and v < 0:
             return v, f"{v} must not be negative"
+        if col.kind == "int" and v > 10**9:
+            return v, f"{v:,} is implausibly large"
         return v, None
     if col.kind == "float":
         try:
             v = float(value.replace(",", ""))
         except ValueError:
             return value, f"'{value}' is not a number"
+        if not math.isfinite(v):
+            return None, f"'{value}' is not a finite number"
+        if v > MAX_YEN:
+            return v, f"{v:,.0f} is implausibly large (over {MAX_YEN:,.0f})"
         return v, (f"{v} must not be negative" if v < 0 else None)
     if col.kind == "bool":
         v = BOOLEAN.get(value.lower())
@@ -128,9 +177,13 @@ def parse_table(path: str | Path, columns: list[Column], known_codes: dict[str, 
     """Read ``path`` and type every column per ``columns``; return (frame, problems)."""
     name = Path(path).name
     df, problems = read_text_csv(path)
+    lines = df.attrs.get("lines", [])
     df, more = _normalise_columns(df, columns, name)
     problems += more
-    if any(p.column and p.row is None and "missing" in p.message for p in more):
+    if more:  # a missing or doubled column: the cells cannot be read reliably
+        return df, problems
+    if df.empty:
+        problems.append(Problem(name, None, None, "no data rows (only a header)"))
         return df, problems
     out = {}
     for col in columns:
@@ -138,11 +191,12 @@ def parse_table(path: str | Path, columns: list[Column], known_codes: dict[str, 
         for i, raw in enumerate(df[col.name].tolist(), start=1):
             v, msg = _check_cell(col, raw, known_codes)
             if msg:
-                problems.append(Problem(name, i, col.name, msg))
+                problems.append(Problem(name, i, col.name, msg, line=lines[i - 1] if i - 1 < len(lines) else None))
             values.append(v)
         out[col.name] = pd.Series(values, dtype=object)
     typed = pd.DataFrame(out)
     typed["row_"] = range(1, len(typed) + 1)
+    typed.attrs["lines"] = dict(zip(typed["row_"], lines))
     return typed, problems
 
 
@@ -178,8 +232,17 @@ def check_inputs(survey_path, groups_path, members_path, municipalities: pd.Data
     problems += p
     members, p = parse_table(members_path, MEMBER_COLUMNS, known)
     problems += p
-    if any(p.row is None and p.column for p in problems if "missing" in p.message):
-        raise InputError(problems)
+    line_of = {sname: survey.attrs.get("lines", {}), gname: groups.attrs.get("lines", {}),
+               mname: members.attrs.get("lines", {})}
+
+    def located(ps: list[Problem]) -> list[Problem]:  # every row problem with its real line in the file
+        from dataclasses import replace
+
+        return [replace(p, line=line_of.get(p.file, {}).get(p.row)) if p.row is not None and p.line is None else p
+                for p in ps]
+
+    if any(p.row is None for p in problems):  # a whole-file or header problem: the rows cannot be cross-checked
+        raise InputError(located(problems))
 
     problems += _duplicates(survey, "code", sname)
     problems += _duplicates(groups, "group_id", gname)
@@ -229,7 +292,7 @@ def check_inputs(survey_path, groups_path, members_path, municipalities: pd.Data
             problems.append(Problem(sname, row, "second_renewal_fy",
                                     f"{r.second_renewal_fy} is not after next_renewal_fy {r.next_renewal_fy}"))
     if problems:
-        raise InputError(problems)
+        raise InputError(located(problems))
     survey = survey.drop(columns="row_").set_index("code", drop=False)
     survey.index.name = None
     groups = groups.drop(columns="row_").set_index("group_id", drop=False)
