@@ -9,7 +9,6 @@ continuity and renewal years.
 
 from __future__ import annotations
 
-import html
 import io
 import json
 
@@ -24,6 +23,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from .data import Dataset  # noqa: E402
 from .fonts import font_face_css  # noqa: E402
+from .textout import escape_html  # noqa: E402
 
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#469990",
            "#9a6324", "#800000", "#808000", "#000075", "#fabed4", "#ffd8b1", "#aaffc3", "#dcbeff", "#a9a9a9"]
@@ -111,6 +111,11 @@ def _svg_paths(geoms, width: float, height: float):
     return paths
 
 
+def _script_json(obj) -> str:
+    """JSON safe inside a <script> element: '<', '>' and '&' as unicode escapes, so no text can close it."""
+    return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = None) -> str:
     """A self-contained interactive map (inline SVG + script; no network access)."""
     L = LABELS[lang]
@@ -149,7 +154,7 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
         stroke = ' style="stroke:#000;stroke-width:2.5"' if c == highlight else (
             ' style="stroke:#111;stroke-width:1.8"' if joining else "")
         shapes.append(f'<path id="m{c}" data-code="{c}" d="{d}" fill="{fill}"{stroke}>'
-                      f'<title>{html.escape(data.name(c))}</title></path>')
+                      f'<title>{escape_html(data.name(c))}</title></path>')
     words = {
         "ja": {"click": "団体をクリックすると詳細を表示します", "pop": "人口", "vendor": "現行ベンダ", "renew": "更新年度",
                "existing": "既存グループ", "proposal": "グループ案", "members": "構成団体", "golive": "稼働年度",
@@ -162,15 +167,16 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
                "no": "no", "range": "reduction"},
     }[lang]
     legend = "".join(f'<li><span style="background:{PALETTE[k % len(PALETTE)]}"></span>P{k + 1:02d}'
-                     f'{" (" + g.base_group_id + "+)" if g.base_group_id else ""}</li>' for k, g in enumerate(plan.groups))
-    legend += f'<li><span style="background:{EXISTING}"></span>{html.escape(L["existing_plain"])}</li>'
+                     f'{escape_html(" (" + g.base_group_id + "+)") if g.base_group_id else ""}</li>'
+                     for k, g in enumerate(plan.groups))
+    legend += f'<li><span style="background:{EXISTING}"></span>{escape_html(L["existing_plain"])}</li>'
     if any(g.joining for g in plan.groups):
-        legend += f'<li><span style="background:#fff;border:2px solid #111;box-sizing:border-box"></span>{html.escape(L["joiner"])}</li>'
-    synthetic = f'<p class="note">{html.escape(L["synthetic"])}</p>' if plan.synthetic else ""
-    data_json = json.dumps(info, ensure_ascii=False).replace("</", "<\\/")
-    words_json = json.dumps(words, ensure_ascii=False)
+        legend += f'<li><span style="background:#fff;border:2px solid #111;box-sizing:border-box"></span>{escape_html(L["joiner"])}</li>'
+    synthetic = f'<p class="note">{escape_html(L["synthetic"])}</p>' if plan.synthetic else ""
+    data_json = _script_json(info)
+    words_json = _script_json(words)
     page = f"""<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(L['title'])}</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{escape_html(L['title'])}</title>
 <style>/*FONT*/
 body{{font-family:"lgcloud-ja","IPAexGothic","Noto Sans CJK JP","Hiragino Sans","Yu Gothic",sans-serif;margin:12px;color:#222}}
 #wrap{{display:flex;gap:16px;align-items:flex-start}} svg{{border:1px solid #ccc;background:#eef5fb}}
@@ -179,10 +185,10 @@ path{{stroke:#777;stroke-width:0.6;cursor:pointer}} path:hover{{opacity:.7}}
 ul.legend span{{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle}}
 .note{{font-size:12px;color:#555}} table{{border-collapse:collapse}} td{{padding:2px 6px;border-bottom:1px solid #eee}}
 </style></head><body>
-<h1>{html.escape(L['title'])}</h1>
+<h1>{escape_html(L['title'])}</h1>
 <div id="wrap"><svg id="map" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img">{''.join(shapes)}</svg>
-<div id="panel"><p id="hint">{html.escape(words['click'])}</p><div id="detail"></div>
-<ul class="legend">{legend}</ul>{synthetic}<p class="note">{html.escape(L['credit'])}</p></div></div>
+<div id="panel"><p id="hint">{escape_html(words['click'])}</p><div id="detail"></div>
+<ul class="legend">{legend}</ul>{synthetic}<p class="note">{escape_html(L['credit'])}</p></div></div>
 <script id="data" type="application/json">{data_json}</script>
 <script>
 (function() {{

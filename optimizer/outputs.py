@@ -14,7 +14,7 @@ import pandas as pd
 
 from .data import SOURCES, SYNTHETIC_NOTE, Dataset
 from .plan import Plan
-from .textout import to_json, write_atomic
+from .textout import csv_safe, to_json, write_folder
 
 CSV_HEADERS = {
     "plan": "案", "group": "グループ案", "kind": "種別", "base_group_id": "既存グループID", "code": "団体コード",
@@ -64,7 +64,7 @@ def plan_rows(data: Dataset, plans: list[Plan]) -> list[dict]:
 
 def proposals_csv(data: Dataset, plans: list[Plan]) -> bytes:
     """UTF-8 with BOM (Excel opens it with Japanese intact), Japanese headers."""
-    df = pd.DataFrame(plan_rows(data, plans), columns=list(CSV_HEADERS)).rename(columns=CSV_HEADERS)
+    df = pd.DataFrame(plan_rows(data, plans), columns=list(CSV_HEADERS)).rename(columns=CSV_HEADERS).map(csv_safe)
     buf = io.StringIO()
     df.to_csv(buf, index=False)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
@@ -102,16 +102,11 @@ def plan_payload(data: Dataset, plans: list[Plan]) -> dict:
 
 def write_outputs(data: Dataset, plans: list[Plan], out_dir: str | Path,
                   extra: dict[str, bytes | str] | None = None) -> list[Path]:
-    """Render every output in memory, then write each file atomically; returns the paths written."""
-    out_dir = Path(out_dir)
+    """Render every output in memory, then write them as a whole (:func:`~optimizer.textout.write_folder`)."""
     files: dict[str, bytes | str] = {
         "proposals.json": to_json(plan_payload(data, plans)),
         "proposals.csv": proposals_csv(data, plans),
         "proposals.geojson": proposals_geojson(data, plans),
     }
     files.update(extra or {})
-    written = []
-    for name, content in files.items():
-        write_atomic(out_dir / name, content)
-        written.append(out_dir / name)
-    return written
+    return write_folder(out_dir, files)

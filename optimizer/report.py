@@ -9,7 +9,6 @@ data sources and marks synthetic data plainly.
 from __future__ import annotations
 
 import base64
-import html
 import re
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from .fonts import font_face_css
 from .hazard import HAZARD_LABELS
 from .maps import plan_html, plan_png
 from .scoring import score_group
-from .textout import write_atomic
+from .textout import escape_html, plain_text, write_folder
 
 T = {
     "ja": {
@@ -90,8 +89,8 @@ def _yen_exact(v: int, lang: str) -> str:
 
 
 def _md_table(headers: list[str], rows: list[list]) -> str:
-    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    out = ["| " + " | ".join(plain_text(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(plain_text(c) for c in r) + " |" for r in rows]
     return "\n".join(out)
 
 
@@ -230,7 +229,7 @@ def markdown_to_html(md: str, title: str, lang: str, images: dict[str, bytes] | 
     out, in_list, table = [], False, []
 
     def inline(s: str) -> str:
-        s = html.escape(s)
+        s = escape_html(s)
         return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", s)
 
     def flush_table():
@@ -259,11 +258,10 @@ def markdown_to_html(md: str, title: str, lang: str, images: dict[str, bytes] | 
         if m := re.match(r"^(#{1,4}) (.*)", line):
             n = len(m.group(1))
             out.append(f"<h{n}>{inline(m.group(2))}</h{n}>")
-        elif m := re.match(r"^!\[(.*)\]\((.*)\)$", line):
-            src = m.group(2)
-            if src in images:
-                src = "data:image/png;base64," + base64.b64encode(images[src]).decode()
-            out.append(f'<p><img alt="{html.escape(m.group(1))}" src="{src}" style="max-width:100%"></p>')
+        elif (m := re.match(r"^!\[(.*)\]\((.*)\)$", line)) and m.group(2) in images:
+            # only the report's own embedded images; any other image or link syntax stays text
+            src = "data:image/png;base64," + base64.b64encode(images[m.group(2)]).decode()
+            out.append(f'<p><img alt="{escape_html(m.group(1))}" src="{src}" style="max-width:100%"></p>')
         elif line.startswith("> "):
             out.append(f'<p class="note">{inline(line[2:])}</p>')
         elif line.strip():
@@ -272,7 +270,7 @@ def markdown_to_html(md: str, title: str, lang: str, images: dict[str, bytes] | 
     if in_list:
         out.append("</ul>")
     page = f"""<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{escape_html(title)}</title>
 <style>/*FONT*/
 body{{font-family:"lgcloud-ja","IPAexGothic","Noto Sans CJK JP","Hiragino Sans","Yu Gothic",sans-serif;max-width:1000px;margin:24px auto;
 padding:0 16px;color:#222;line-height:1.6}} table{{border-collapse:collapse;margin:8px 0}}
@@ -300,7 +298,7 @@ def match_markdown(data: Dataset, res: dict, precedents: list[dict], lang: str =
         lines += [f"> {t['note_synth']}", ""]
     if res.get("note"):
         lines += [res["note"], ""]
-    lines += ["![map](map.png)", "", f"## {t['options']}", ""]
+    lines += ["![map](match_map.png)", "", f"## {t['options']}", ""]
     for c in res["candidates"]:
         who = c["group_id"] or "、".join(data.name(p) for p in c["partners"]) or "-"
         lines += [f"### {c['rank']}. {c['kind']}: {who}", ""]
@@ -334,11 +332,7 @@ def write_match_report(data: Dataset, res: dict, out_dir, lang: str = "ja", scen
     title = T[lang]["match_title"].format(name=res["name"])
     png = plan_png(data, pseudo, lang, highlight=res["municipality"], title=title)
     md = match_markdown(data, res, prec, lang) + "\n" + _assumptions(data, ctx.scenario, lang) + "\n"
-    files = {"match_report.md": md, "match_report.html": markdown_to_html(md, title, lang, {"map.png": png}),
-             "map.png": png, "map.html": plan_html(data, pseudo, lang, highlight=res["municipality"])}
-    out = Path(out_dir)
-    written = []
-    for name, content in files.items():
-        write_atomic(out / name, content)
-        written.append(out / name)
-    return written
+    # match_* names: a proposal written to the same folder keeps its own map and report
+    files = {"match_report.md": md, "match_report.html": markdown_to_html(md, title, lang, {"match_map.png": png}),
+             "match_map.png": png, "match_map.html": plan_html(data, pseudo, lang, highlight=res["municipality"])}
+    return write_folder(out_dir, files)

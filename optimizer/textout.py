@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import tempfile
 import unicodedata
 from pathlib import Path
+
+
+def escape_html(value) -> str:
+    """The one HTML escaping helper: every piece of text put into HTML (reports, maps) goes through it."""
+    return html.escape(str(value), quote=True)
+
+
+#: A CSV cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A CSV cell from user text that a spreadsheet would run as a formula gets a leading apostrophe.
+
+    Numbers are left alone (a negative amount is a number, not text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def plain_text(value) -> str:
+    """User text on one line for a Markdown table or heading: control characters and newlines become
+    spaces and a '|' cannot end a table cell."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", str(value)).replace("|", "｜")
 
 
 def width(s: str) -> int:
@@ -64,6 +90,36 @@ def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def write_folder(out_dir: str | Path, files: dict[str, str | bytes], encoding: str = "utf-8") -> list[Path]:
+    """Write a run's files as a whole: all go to a temporary folder beside ``out_dir`` first and are
+    moved into place only when every one was written (a new folder is moved in one rename). Files of
+    other runs already in ``out_dir`` are kept; an error leaves ``out_dir`` as it was."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OSError(20, "not a folder", str(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data.encode(encoding) if isinstance(data, str) else data)
+            os.chmod(tmp / name, 0o666 & ~umask)
+        if not out.exists():
+            os.chmod(tmp, 0o777 & ~umask)
+            os.rename(tmp, out)
+        else:
+            for name in files:
+                os.replace(tmp / name, out / name)
+            tmp.rmdir()
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [out / name for name in files]
 
 
 def to_json(obj) -> str:

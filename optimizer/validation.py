@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -56,6 +57,10 @@ def read_text_csv(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
             continue
     else:
         raise InputError(Problem(name, None, None, "not UTF-8 or Shift_JIS text"))
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = len(re.findall(r"\r\n|\r|\n", text[:nul])) + 1
+        raise InputError(Problem(name, None, None, "contains a NUL byte: not a text table", line=line))
     reader = csv.reader(io.StringIO(text, newline=""))
     rows, starts = [], []
     end = 0

@@ -106,7 +106,7 @@ def test_match_out_writes_the_advisors_proposal(tmp_path):
                         str(tmp_path), "--top", "3"], capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 0, p.stderr
     md = (tmp_path / "match_report.md").read_text(encoding="utf-8")
-    assert "和歌山市" in md and "参考となる先行グループ" in md and (tmp_path / "map.png").exists()
+    assert "和歌山市" in md and "参考となる先行グループ" in md and (tmp_path / "match_map.png").exists()
 
 
 def test_plan_objects_convert_to_frames(data):
