@@ -8,6 +8,7 @@ scenario exits with 3. Files are written atomically.
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 import sys
 
 import click
@@ -46,6 +47,11 @@ def _handle_errors(f):
         try:
             return f(*args, **kwargs)
         except InputError as exc:
+            if kwargs.get("as_json"):  # machine-readable too: the problems as JSON on stdout
+                click.echo(to_json({"ok": False, "problems": [
+                    {"file": p.file, "row": p.row, "line": p.line if p.line is not None else (
+                        p.row + 1 if p.row is not None else None), p.label: p.column, "message": p.message}
+                    for p in exc.problems]}))
             click.echo(f"error: {len(exc.problems)} problem(s) in the input:", err=True)
             for p in exc.problems:
                 click.echo(f"  {p}", err=True)
@@ -84,6 +90,29 @@ def _prefs(values) -> list[str]:
     if not out:
         raise InputError(Problem("--pref", None, None, "no prefecture code given (01-47)"))
     return sorted(set(out))
+
+
+def current_fy(today=None) -> int:
+    """The Japanese fiscal year of a date (April to March)."""
+    import datetime
+
+    today = today or datetime.date.today()
+    return today.year if today.month >= 4 else today.year - 1
+
+
+def _scenario(path, survey):
+    """The scenario of a run. With the user's own survey and no ``planning_fy`` in the scenario file, planning
+    starts in the current fiscal year; the shipped sample (2017 data) keeps its own default (FY2018)."""
+    import tomllib
+
+    from .api import scenario_of
+
+    sc = scenario_of(path)
+    if survey:
+        explicit = path is not None and "planning_fy" in tomllib.loads(Path(path).read_bytes().decode("utf-8-sig"))
+        if not explicit:
+            sc = sc.replace(planning_fy=current_fy())
+    return sc
 
 
 #: The most members ``score`` accepts (the largest real group has 34).
@@ -132,15 +161,26 @@ def info(survey, groups, group_members, as_json):
         "memberships": int(len(d.members)),
         "survey": {"path": str(d.paths["survey"]), "rows": int(len(d.survey)), "synthetic_rows": d.synthetic_rows,
                    "by_status": {k: int(v) for k, v in d.survey["cloud_status"].value_counts().sort_index().items()}},
+        "hazard": {"path": str(d.paths["hazard"]),
+                   "exposed": {h: int(((d.hazard.hazard == h) & (d.hazard["class"] != "none")).sum())
+                               for h in sorted(d.hazard.hazard.unique())},
+                   "source": sorted(set(d.hazard.source))},
         "sources": SOURCES,
         "synthetic_note": SYNTHETIC_NOTE if d.synthetic_rows else None,
     }
     if as_json:
         click.echo(to_json(out))
         return
-    click.echo(table([{"item": k, "value": v} for k, v in out.items() if not isinstance(v, (dict, list))]))
-    click.echo(f"survey: {out['survey']['path']} ({out['survey']['rows']} rows, "
-               f"{out['survey']['synthetic_rows']} with synthetic values; {out['survey']['by_status']})")
+    status_words = {"none": "no cloud", "solo": "own cloud", "group": "in a group"}
+    sv = out["survey"]
+    rows = [{"item": k, "value": out[k]} for k in ("municipalities", "prefectures", "groups", "memberships")]
+    rows += [{"item": "survey", "value": f"{sv['path']} ({sv['rows']:,} rows, {sv['synthetic_rows']:,} with "
+                                         "synthetic values)"}]
+    rows += [{"item": f"  {status_words.get(k, k)}", "value": v} for k, v in sv["by_status"].items()]
+    hz = out["hazard"]
+    rows += [{"item": "hazard exposure", "value": f"{hz['path']} ({' and '.join(hz['source'])})"}]
+    rows += [{"item": f"  exposed: {h}", "value": n} for h, n in hz["exposed"].items()]
+    click.echo(table(rows))
     if out["synthetic_note"]:
         click.echo("NOTE: " + out["synthetic_note"])
     click.echo("sources:\n  " + "\n  ".join(SOURCES))
@@ -148,22 +188,33 @@ def info(survey, groups, group_members, as_json):
 
 @main.command()
 @_data_options
+@_json_option
 @_handle_errors
-def validate(survey, groups, group_members):
-    """Check survey and groups files; list every problem (exit 2) or print a summary."""
-    d = _load(survey, groups, group_members)
-    click.echo(f"OK: {d.paths['survey']} ({len(d.survey)} municipalities), {d.paths['groups']} "
-               f"({len(d.groups)} groups), {d.paths['group_members']} ({len(d.members)} memberships)")
+def validate(survey, groups, group_members, as_json):
+    """Check survey, groups and hazard files; list every problem (exit 2) or print a summary."""
     from .hazard import HAZARDS
 
+    d = _load(survey, groups, group_members)
     hz = d.hazard
+    out = {"ok": True,
+           "survey": {"path": str(d.paths["survey"]), "rows": int(len(d.survey))},
+           "groups": {"path": str(d.paths["groups"]), "rows": int(len(d.groups))},
+           "group_members": {"path": str(d.paths["group_members"]), "rows": int(len(d.members))},
+           "hazard": {h: {"exposed": int(((hz.hazard == h) & (hz["class"] != "none")).sum()),
+                          "source": "file" if (hz[hz.hazard == h].source == "file").any() else "geometry"}
+                      for h in HAZARDS},
+           "not_in_survey": int(len(d.municipalities) - len(d.survey))}
+    if as_json:
+        click.echo(to_json(out))
+        return
+    click.echo(f"OK: {d.paths['survey']} ({len(d.survey)} municipalities), {d.paths['groups']} "
+               f"({len(d.groups)} groups), {d.paths['group_members']} ({len(d.members)} memberships)")
     click.echo("hazard exposure: " + ", ".join(
-        f"{h} {int(((hz.hazard == h) & (hz['class'] != 'none')).sum())} exposed "
-        f"({'from ' + str(d.paths['hazard']) if (hz[hz.hazard == h].source == 'file').any() else 'from geometry'})"
-        for h in HAZARDS))
-    missing = len(d.municipalities) - len(d.survey)
-    if missing:
-        click.echo(f"note: {missing} municipalities are not in the survey; they are not proposed for any group")
+        f"{h} {v['exposed']} exposed (from {d.paths['hazard'] if v['source'] == 'file' else 'geometry'})"
+        for h, v in out["hazard"].items()))
+    if out["not_in_survey"]:
+        click.echo(f"note: {out['not_in_survey']} municipalities are not in the survey; they are not proposed for "
+                   "any group")
 
 
 @main.command()
@@ -218,7 +269,7 @@ def score(members, group_id, go_live, as_new, scenario, survey, groups, group_me
         codes = d.group_members[group_id]
     else:
         codes = _member_codes(members)
-    res = api_score(d, codes, go_live=go_live, scenario=scenario, as_new=as_new)
+    res = api_score(d, codes, go_live=go_live, scenario=_scenario(scenario, survey), as_new=as_new)
     out = res.as_dict()
     out.pop("value")
     if as_json:
@@ -280,7 +331,7 @@ def _plan_table(data, plan) -> str:
 
 def _status_line(plan) -> str:
     gap = "n/a" if plan.gap != plan.gap else f"{plan.gap:.2%}"
-    return (f"status {plan.status}; objective {plan.objective:,.0f}; bound {plan.best_bound:,.0f}; gap {gap}; "
+    return (f"{plan.label}: status {plan.status}; objective {plan.objective:,.0f}; bound {plan.best_bound:,.0f}; gap {gap}; "
             f"{plan.stats.get('eligible', 0)} eligible, {plan.stats.get('candidates', 0)} candidates; "
             f"solved in {plan.solve_seconds:.2f} s")
 
@@ -310,7 +361,7 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
     if bool(prefs) == all_prefs:
         raise InputError("give --pref (one or more) or --all")
     d = _load(survey, groups, group_members)
-    sc = scenario_of(scenario)
+    sc = _scenario(scenario, survey)
     changes = {k: v for k, v in (("time_limit_s", time_limit), ("seed", seed)) if v is not None}
     sc = sc.replace(**changes) if changes else sc
     ctx = context(d, sc)
@@ -323,7 +374,7 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
         payload["by_prefecture"] = by_prefecture(ctx, plan)
         payload["totals"] = totals(plan)
         if out_dir:
-            written = write_outputs(d, [plan], out_dir, {"proposals.json": to_json(payload)})
+            written = write_outputs(d, [plan], out_dir, {"proposals.json": to_json(payload)}, lang=lang)
         if as_json:
             click.echo(to_json(payload))
         else:
@@ -342,7 +393,7 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
     plist = _prefs(prefs)
     def report(k, plan):
         if alternatives > 1:
-            click.echo(f"plan {k}/{alternatives}: {plan.status}, objective {plan.objective:,.0f}", err=True)
+            click.echo(f"plan {k}/{alternatives}: {plan.label}, objective {plan.objective:,.0f}", err=True)
 
     plans = run(ctx, plist, alternatives=alternatives, progress=report)
     payload = plan_payload(d, plans)
@@ -352,7 +403,7 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
     if out_dir:
         from .report import plan_files
 
-        written = write_outputs(d, plans, out_dir, plan_files(d, ctx, plans, lang))
+        written = write_outputs(d, plans, out_dir, plan_files(d, ctx, plans, lang), lang=lang)
     if as_json:
         click.echo(to_json(payload))
     else:
@@ -365,7 +416,8 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
         if d.synthetic_rows:
             click.echo("NOTE: vendors and renewal years in the shipped survey are SYNTHETIC; use --survey for real data.")
     if written:
-        click.echo(f"wrote {len(written)} files to {out_dir}: {', '.join(w.name for w in written)}", err=as_json)
+        names = [str(w.relative_to(out_dir)) for w in written]
+        click.echo(f"wrote {len(written)} files to {out_dir}: {', '.join(names)}", err=as_json)
 
 
 @main.command()
@@ -382,6 +434,7 @@ def match(code, top, lang, scenario, out_dir, survey, groups, group_members, as_
     from .api import match as api_match
 
     d = _load(survey, groups, group_members)
+    scenario = _scenario(scenario, survey)
     res = api_match(d, code, top=top, lang=lang, scenario=scenario)
     out = {k: v for k, v in res.items() if k != "options"}
     written = []

@@ -30,10 +30,10 @@ PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f
 EXISTING = "#c8d3e0"
 
 LABELS = {
-    "ja": {"title": "自治体クラウド グループ案", "existing": "既存グループ（{n}）", "existing_plain": "既存グループ", "joiner": "太枠：既存グループへの新規参加", "coastal": "沿岸団体",
+    "ja": {"title": "自治体クラウド グループ案", "grey": "提案なし（単独・対象外）", "existing": "既存グループ（{n}）", "existing_plain": "既存グループ", "joiner": "太枠：既存グループへの新規参加", "coastal": "沿岸団体",
            "other": "その他", "group": "案", "synthetic": "※ベンダ・更新年度は合成データ（サンプル）",
            "credit": "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"},
-    "en": {"title": "Joint-cloud group proposals", "existing": "existing groups ({n})", "existing_plain": "existing groups", "joiner": "bold outline: joins an existing group", "coastal": "coastal",
+    "en": {"title": "Joint-cloud group proposals", "grey": "no proposal (alone or not eligible)", "existing": "existing groups ({n})", "existing_plain": "existing groups", "joiner": "bold outline: joins an existing group", "coastal": "coastal",
            "other": "other", "group": "proposal", "synthetic": "* vendors and renewal years are SYNTHETIC sample data",
            "credit": "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"},
 }
@@ -80,7 +80,9 @@ def plan_png(data: Dataset, plan, lang: str = "ja", highlight: str | None = None
         b.loc[[highlight]].boundary.plot(ax=ax, color="black", linewidth=2.2)
     handles.append(Patch(facecolor=EXISTING, edgecolor="#7f8fa6", hatch="///",
                          label=L["existing"].format(n=len({data.group_of[c] for c in existing}))))
-    ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
+    handles.append(Patch(facecolor="#f4f4f4", edgecolor="#999999", label=L["grey"]))
+    # outside the map, so that it never covers a municipality
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.9)
     ax.set_title(title or f"{L['title']}：{'・'.join(sorted(data.municipalities.loc[codes, 'prefecture'].unique()))}")
     ax.set_axis_off()
     note = L["credit"] + ("\n" + L["synthetic"] if plan.synthetic else "")
@@ -116,8 +118,20 @@ def _script_json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = None) -> str:
-    """A self-contained interactive map (inline SVG + script; no network access)."""
+def _nav(nav) -> str:
+    if not nav:
+        return ""
+    items = [f"<strong>{escape_html(label)}</strong>" if href is None else
+             f'<a href="{escape_html(href)}">{escape_html(label)}</a>' for label, href in nav]
+    return '<p class="nav">' + " | ".join(items) + "</p>"
+
+
+def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = None,
+              nav: list[tuple[str, str | None]] | None = None) -> str:
+    """A self-contained interactive map (inline SVG + script; no network access).
+
+    ``nav``: (label, relative link) of the other plans of the run (``None``: this page), shown as a
+    switch at the top (alternatives of ``--alternatives``)."""
     L = LABELS[lang]
     codes = _scope(data, plan)
     b = data.boundaries.loc[codes]
@@ -159,17 +173,20 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
         "ja": {"click": "団体をクリックすると詳細を表示します", "pop": "人口", "vendor": "現行ベンダ", "renew": "更新年度",
                "existing": "既存グループ", "proposal": "グループ案", "members": "構成団体", "golive": "稼働年度",
                "savings": "年間削減額（期待値）", "npv": "NPV", "cont": "業務継続スコア", "pair": "津波相互支援ペア", "cross": "県境を越える",
-               "none": "提案なし（単独）", "coastal": "沿岸", "yes": "成立", "no": "不成立", "range": "削減率"},
+               "none": "提案なし（単独、または対象外）", "stays": "既存グループ {g} の構成団体（変更なし）",
+               "million": "百万円", "coastal": "沿岸", "yes": "成立", "no": "不成立", "range": "削減率"},
         "en": {"click": "Click a municipality for details", "pop": "population", "vendor": "vendor now",
                "renew": "renewal FY", "existing": "existing group", "proposal": "proposal", "members": "members",
                "golive": "go-live FY", "savings": "expected savings / year", "npv": "NPV", "cont": "continuity",
-               "pair": "tsunami mutual-support pairing", "cross": "across prefecture lines", "none": "no proposal (alone)", "coastal": "coastal", "yes": "yes",
+               "pair": "tsunami mutual-support pairing", "cross": "across prefecture lines", "none": "no proposal (alone, or not eligible)",
+               "stays": "member of existing group {g} (unchanged)", "million": "", "coastal": "coastal", "yes": "yes",
                "no": "no", "range": "reduction"},
     }[lang]
     legend = "".join(f'<li><span style="background:{PALETTE[k % len(PALETTE)]}"></span>P{k + 1:02d}'
                      f'{escape_html(" (" + g.base_group_id + "+)") if g.base_group_id else ""}</li>'
                      for k, g in enumerate(plan.groups))
     legend += f'<li><span style="background:{EXISTING}"></span>{escape_html(L["existing_plain"])}</li>'
+    legend += f'<li><span style="background:#f4f4f4;border:1px solid #999;box-sizing:border-box"></span>{escape_html(L["grey"])}</li>'
     if any(g.joining for g in plan.groups):
         legend += f'<li><span style="background:#fff;border:2px solid #111;box-sizing:border-box"></span>{escape_html(L["joiner"])}</li>'
     synthetic = f'<p class="note">{escape_html(L["synthetic"])}</p>' if plan.synthetic else ""
@@ -185,7 +202,7 @@ path{{stroke:#777;stroke-width:0.6;cursor:pointer}} path:hover{{opacity:.7}}
 ul.legend span{{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle}}
 .note{{font-size:12px;color:#555}} table{{border-collapse:collapse}} td{{padding:2px 6px;border-bottom:1px solid #eee}}
 </style></head><body>
-<h1>{escape_html(L['title'])}</h1>
+<h1>{escape_html(L['title'])}</h1>{_nav(nav)}
 <div id="wrap"><svg id="map" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img">{''.join(shapes)}</svg>
 <div id="panel"><p id="hint">{escape_html(words['click'])}</p><div id="detail"></div>
 <ul class="legend">{legend}</ul>{synthetic}<p class="note">{escape_html(L['credit'])}</p></div></div>
@@ -195,7 +212,7 @@ ul.legend span{{display:inline-block;width:14px;height:14px;margin-right:6px;ver
   var info = JSON.parse(document.getElementById('data').textContent);
   var W = {words_json};
   function esc(s) {{ return String(s).replace(/[&<>"]/g, function(c) {{ return {{'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}}[c]; }}); }}
-  function yen(v) {{ return Math.round(v).toLocaleString() + ' yen'; }}
+  function yen(v) {{ return W.million ? (v / 1e6).toLocaleString(undefined, {{minimumFractionDigits: 1, maximumFractionDigits: 1}}) + ' ' + W.million : Math.round(v / 1e6).toLocaleString() + ' M yen'; }}
   function show(code) {{
     var r = info[code]; if (!r) return;
     var h = '<h2>' + esc(r.name) + ' <small>' + code + '</small></h2><table>';
@@ -216,7 +233,7 @@ ul.legend span{{display:inline-block;width:14px;height:14px;margin-right:6px;ver
       h += '<tr><td>' + W.npv + '</td><td>' + yen(p.npv) + '</td></tr>';
       h += '<tr><td>' + W.cont + '</td><td>' + p.continuity + '</td></tr>';
       h += '<tr><td>' + W.pair + '</td><td>' + (p.pairing ? W.yes : W.no) + '</td></tr></table>';
-    }} else {{ h += '<p>' + W.none + '</p>'; }}
+    }} else {{ h += '<p>' + (r.existing ? W.stays.replace('{{g}}', esc(r.existing)) : W.none) + '</p>'; }}
     document.getElementById('detail').innerHTML = h;
   }}
   document.getElementById('map').addEventListener('click', function(e) {{

@@ -70,6 +70,11 @@ class Option:
                 **self.extra}
 
 
+def _million(v: float) -> str:
+    """Signed millions of yen for a reason; amounts under half a million read as ±0, never "+0"."""
+    return "±0" if abs(v) < 5e5 else f"{v / 1e6:+,.0f}"
+
+
 def _t(lang: str, ja: str, en: str) -> str:
     return ja if lang == "ja" else en
 
@@ -145,13 +150,13 @@ def _join_options(ctx: Context, code: str, scope: list[str], lang: str) -> tuple
         gain = sum(s["share_yen"] for s in g.shares if s["role"] == "existing")
         own_gain = sum(s["own_npv_yen"] for s in g.shares if s["role"] == "existing")
         if own_gain >= 0:
-            reasons.append(_t(lang, f"既存構成団体にも便益 {gain / 1e6:+,.0f}百万円（NPV・配分後）",
-                              f"existing members gain too: {gain / 1e6:+,.0f} M yen (NPV, after sharing)"))
+            reasons.append(_t(lang, f"既存構成団体にも便益 {_million(gain)}百万円（NPV・配分後）",
+                              f"existing members gain too: {_million(gain)} M yen (NPV, after sharing)"))
         elif gain >= 0:
-            reasons.append(_t(lang, f"規模差で既存構成団体の削減率が下がる（{own_gain / 1e6:+,.0f}百万円）ため、"
-                                    f"調整後の配分で既存構成団体に {gain / 1e6:+,.0f}百万円",
-                              f"the size gap lowers the group's rate ({own_gain / 1e6:+,.0f} M yen for existing members); "
-                              f"after sharing they get {gain / 1e6:+,.0f} M yen"))
+            reasons.append(_t(lang, f"規模差で既存構成団体の削減率が下がる（{_million(own_gain)}百万円）ため、"
+                                    f"調整後の配分で既存構成団体に {_million(gain)}百万円",
+                              f"the size gap lowers the group's rate ({_million(own_gain)} M yen for existing members); "
+                              f"after sharing they get {_million(gain)} M yen"))
         if not own["individually_rational"]:
             reasons.append(_t(lang, "個別合理性を満たさない：どの配分でも現状より不利な団体が出る（提案の規則に反する）",
                               "breaks individual rationality: some member loses under any split (a rule of the plan)"))

@@ -20,8 +20,8 @@ CSV_HEADERS = {
     "plan": "案", "group": "グループ案", "kind": "種別", "base_group_id": "既存グループID", "code": "団体コード",
     "name": "団体名", "prefecture": "都道府県",
     "cross_prefecture": "県境を越えるグループ", "joining": "新規参加", "population": "人口(2020国勢調査速報)",
-    "vendor_now": "現行ベンダ", "next_renewal_fy": "次期更新年度", "coastal": "沿岸",
-    "go_live_fy": "稼働年度", "vendor": "採用ベンダ", "reduction_p50": "削減率(中央値)",
+    "vendor_now": "現行ベンダ", "vendor_now_name": "現行ベンダ名", "next_renewal_fy": "次期更新年度", "coastal": "沿岸",
+    "go_live_fy": "稼働年度", "vendor": "採用ベンダ", "vendor_name": "採用ベンダ名", "reduction_p50": "削減率(中央値・%)",
     "annual_savings_yen": "グループ年間削減額(円・期待値)", "npv_yen": "グループNPV(円・団体会計)",
     "national_npv_yen": "グループNPV(円・国全体)", "member_annual_savings_yen": "団体の年間削減額(円)",
     "own_npv_yen": "団体の収支NPV(円)", "share_yen": "団体への配分額NPV(円)", "transfer_yen": "調整額(円)",
@@ -30,10 +30,15 @@ CSV_HEADERS = {
     "continuity_score": "業務継続スコア", "pairing_ok": "津波相互支援ペア", "synthetic": "合成データを含む",
 }
 KIND_JA = {"new": "新規", "expand": "既存拡大", "alone": "単独"}
+#: English headers (``--lang en``): the field names with the units spelled out.
+CSV_HEADERS_EN = {k: k for k in CSV_HEADERS} | {"plan": "plan", "reduction_p50": "reduction_p50_percent",
+                                                 "population": "population_2020_census"}
 
 
-def plan_rows(data: Dataset, plans: list[Plan]) -> list[dict]:
+def plan_rows(data: Dataset, plans: list[Plan], lang: str = "ja") -> list[dict]:
     """One row per (plan, group, member); ``plan`` is the alternative's number."""
+    kinds = KIND_JA if lang == "ja" else {k: k for k in KIND_JA}
+    mark = ("○", "×") if lang == "ja" else ("yes", "no")
     m, s = data.municipalities, data.survey
     rows = []
     for p_no, plan in enumerate(plans, start=1):
@@ -43,28 +48,37 @@ def plan_rows(data: Dataset, plans: list[Plan]) -> list[dict]:
             for c in g.members:
                 sh = share.get(c, {})
                 rows.append({
-                    "plan": p_no, "group": f"P{k:02d}", "kind": KIND_JA[g.kind], "base_group_id": g.base_group_id or "",
+                    "plan": p_no, "group": f"P{k:02d}", "kind": kinds[g.kind], "base_group_id": g.base_group_id or "",
                     "code": c, "name": m.at[c, "name"], "prefecture": m.at[c, "prefecture"],
                     "cross_prefecture": "・".join(prefs) if len(prefs) > 1 else "",
-                    "joining": "○" if (g.kind == "new" or c in g.joining) else "",
+                    "joining": mark[0] if (g.kind == "new" or c in g.joining) else "",
                     "population": int(m.at[c, "population"]),
                     "vendor_now": s.at[c, "vendor"] if c in s.index else "",
+                    "vendor_now_name": vendor_name(data, s.at[c, "vendor"]) if c in s.index else "",
                     "next_renewal_fy": s.at[c, "next_renewal_fy"] if c in s.index else "",
-                    "coastal": "○" if m.at[c, "coastal"] else "", "go_live_fy": g.go_live_fy, "vendor": g.vendor,
-                    "reduction_p50": round(g.reduction_rate["p50"], 4), "annual_savings_yen": round(g.annual_savings_yen),
+                    "coastal": mark[0] if m.at[c, "coastal"] else "", "go_live_fy": g.go_live_fy, "vendor": g.vendor,
+                    "vendor_name": vendor_name(data, g.vendor),
+                    "reduction_p50": round(100 * g.reduction_rate["p50"], 1), "annual_savings_yen": round(g.annual_savings_yen),
                     "coordination_cost_yen": round(g.coordination_cost_yen),
                     "npv_yen": round(g.npv_yen), "national_npv_yen": round(g.national_npv_yen),
                     "member_annual_savings_yen": sh.get("annual_savings_yen"), "own_npv_yen": sh.get("own_npv_yen"),
                     "share_yen": sh.get("share_yen"), "transfer_yen": sh.get("transfer_yen"),
                     "allocation": (g.allocation or {}).get("method", ""), "continuity_score": g.continuity.score,
-                    "pairing_ok": "○" if g.continuity.pairing_ok else "×", "synthetic": "○" if plan.synthetic else "",
+                    "pairing_ok": mark[0] if g.continuity.pairing_ok else mark[1],
+                    "synthetic": mark[0] if plan.synthetic else "",
                 })
     return rows
 
 
-def proposals_csv(data: Dataset, plans: list[Plan]) -> bytes:
-    """UTF-8 with BOM (Excel opens it with Japanese intact), Japanese headers."""
-    df = pd.DataFrame(plan_rows(data, plans), columns=list(CSV_HEADERS)).rename(columns=CSV_HEADERS).map(csv_safe)
+def vendor_name(data: Dataset, vendor_id) -> str:
+    v = data.vendors
+    return str(v.at[vendor_id, "name"]) if vendor_id in v.index and "name" in v.columns else ""
+
+
+def proposals_csv(data: Dataset, plans: list[Plan], lang: str = "ja") -> bytes:
+    """UTF-8 with BOM (Excel opens it with Japanese intact); Japanese headers, English with ``lang="en"``."""
+    headers = CSV_HEADERS if lang == "ja" else CSV_HEADERS_EN
+    df = pd.DataFrame(plan_rows(data, plans, lang), columns=list(CSV_HEADERS)).rename(columns=headers).map(csv_safe)
     buf = io.StringIO()
     df.to_csv(buf, index=False)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
@@ -101,12 +115,16 @@ def plan_payload(data: Dataset, plans: list[Plan]) -> dict:
 
 
 def write_outputs(data: Dataset, plans: list[Plan], out_dir: str | Path,
-                  extra: dict[str, bytes | str] | None = None) -> list[Path]:
+                  extra: dict[str, bytes | str] | None = None, lang: str = "ja") -> list[Path]:
     """Render every output in memory, then write them as a whole (:func:`~optimizer.textout.write_folder`)."""
     files: dict[str, bytes | str] = {
         "proposals.json": to_json(plan_payload(data, plans)),
-        "proposals.csv": proposals_csv(data, plans),
-        "proposals.geojson": proposals_geojson(data, plans),
+        "proposals.csv": proposals_csv(data, plans[:1], lang),
+        "proposals.geojson": proposals_geojson(data, plans[:1]),
     }
+    for k, p in enumerate(plans[1:], start=2):  # each alternative in its own folder, never summed with the best
+        files[f"alt{k}/proposals.json"] = to_json(plan_payload(data, [p]))
+        files[f"alt{k}/proposals.csv"] = proposals_csv(data, [p], lang)
+        files[f"alt{k}/proposals.geojson"] = proposals_geojson(data, [p])
     files.update(extra or {})
     return write_folder(out_dir, files)

@@ -43,6 +43,14 @@ class Plan:
     stats: dict = field(default_factory=dict)
     synthetic: bool = False
     participation: list[dict] = field(default_factory=list)  # by population band, see participation()
+    rank: int = 1  # 1: the best plan; k: the k-th best distinct plan (--alternatives)
+    below_best: float = 0.0  # share of the best plan's objective this plan falls short by
+
+    @property
+    def label(self) -> str:
+        if self.rank <= 1:
+            return "the optimum (proven)" if self.status == "OPTIMAL" else f"best found ({self.status.lower()})"
+        return f"{self.rank}th best, {self.below_best:.1%} below the optimum"
 
     def as_dict(self, names: dict[str, str] | None = None) -> dict:
         names = names or {}
@@ -76,6 +84,9 @@ class Plan:
             })
         return {
             "status": self.status,
+            "rank": self.rank,
+            "label": self.label,
+            "below_best": round(self.below_best, 6),
             "objective": round(self.objective),
             "best_bound": None if np.isnan(self.best_bound) else round(self.best_bound),
             "gap": None if np.isnan(self.gap) else round(self.gap, 6),
@@ -321,6 +332,12 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
                               stats=stats, synthetic=bool(ctx.data.synthetic_rows)))
             break
         plan = _plan_from(ctx, cs, sol, scope, prefectures, dict(stats))
+        if plans:  # an alternative: the best plan once the better ones are excluded, not an optimum of the instance
+            plan.rank = len(plans) + 1
+            plan.below_best = (plans[0].objective - plan.objective) / max(1.0, abs(plans[0].objective))
+            plan.status = "FEASIBLE"
+            plan.best_bound, plan.gap = plans[0].best_bound, (
+                plans[0].best_bound - plan.objective) / max(1.0, abs(plans[0].best_bound))
         if validate:
             validate_plan(ctx, plan, scope)
         plans.append(plan)

@@ -12,7 +12,7 @@ import base64
 import re
 from pathlib import Path
 
-from .data import SOURCES, SYNTHETIC_NOTE, Dataset
+from .data import SOURCES, Dataset
 from .fonts import font_face_css
 from .hazard import HAZARD_LABELS
 from .maps import plan_html, plan_png
@@ -45,6 +45,35 @@ T = {
         "similarity": "類似度", "why": "理由", "note_synth": "※ 本報告のベンダ・更新年度等は合成データ（サンプル）に基づきます。",
         "params": "主なパラメータ", "warn": "注意", "bands": "人口規模別の参加と効果",
         "band_cols": ["人口規模", "対象団体", "参加団体", "年間削減額", "配分額（NPV）"],
+        "solver_note": ("求解状況の読み方：OPTIMAL＝候補グループの中でこれより価値の高い案がないことを証明済み。"
+                        "目的関数値＝各グループの価値（国全体のNPV＋業務継続の価値）の合計で、NPVとは一致しない。"
+                        "上界＝どの案もこれを超えないことが保証された値。ギャップ＝上界と目的関数値の差の割合。"),
+        "data_year": ("データの基準：既存グループ 2017年10月（総務省調べ）、人口 2020年国勢調査・2022年住民基本台帳、"
+                      "行政区域 2021年1月。計画年度 FY{fy}{fy_note}。"),
+        "fy_shipped": "（同梱のサンプルデータは2017年度の状況を表すため、その翌年度を計画年度としている）",
+        "expand_rule": ("既存グループへの参加の条件：各参加団体が既存構成団体のいずれかから{join:g} km以内、"
+                        "1回に最大{mj}団体、グループの定員（{cap}団体）まで。新規グループの規模（{lo}〜{hi}団体）・"
+                        "距離（{dist:g} km）の上限は適用しない。"),
+        "alternatives": "代替案の比較", "alt_cols": ["案", "位置づけ", "価値", "最適案との差", "最適案と異なるグループ"],
+        "alt_best": "最適案（証明済み）", "alt_best_unproven": "最良の案（未証明）", "alt_rank": "第{n}位の案（最適案より{pct:.1%}低い）",
+        "alt_files": "各代替案のファイルは alt{n}/ フォルダにある（地図・CSV・GeoJSON）。",
+        "cont_parts": "（相互支援 {p}、分散 {s}、到達性 {r}；最大距離 {d} km）",
+        "study_only": "共同化の検討・調達",
+        "params_lines": [
+            "計画年度 FY{fy}；新規グループ {lo}〜{hi}団体；更新時期の差 {win}年以内；ベンダ {vm}；構成団体間の距離 {dist:g} km以内；"
+            "連結性：陸・海・交通の隣接または{ck:g} km以内の飛び地（候補は隣接関係{lk}から生成）；津波の相互支援 {pair}"
+            "（対象：{hz}；被災想定区域 {src}）；県境を越えるグループ {cross}；調整費 {coord:,.0f}円/km/年",
+            "経費曲線は総務省FY2017の数値に当てはめ（2万人未満 11,724円/人、10〜20万人 3,096円/人）；削減率 {r0:.2f} + "
+            "{slope:.3f} ln n（2016年の45グループの分布で推定）",
+            "NPVは稼働から{hy}年間、割引率{dr:.0%}；特別交付税 = 対象経費 × {sr} × 財政力補正（仮定：clip({ci} − 財政力指数, "
+            "{cmin}, {cmax})）",
+            "一時経費の水準は桁の目安（仮定；docs/model.md）",
+            "フォント：IPAexゴシック（IPAフォントライセンスv1.0）をサブセットで埋め込み",
+        ],
+        "synth_long": ("同梱の調査票のベンダ・更新年度・単独クラウドの状況・意向は合成データ（乱数の種を固定した生成器、"
+                       "optimizer/synthetic.py）。既存グループの構成は実データ（総務省、2017年10月）。"),
+        "pair_words": {"weighted": "評価に反映", "hard": "必須"}, "src_words": ("ジオメトリから推定（公式指定ではない）", "指定ファイル"),
+        "yesno": ("可", "不可"),
     },
     "en": {
         "title": "Joint-cloud group proposals", "summary": "Summary", "status": "Solver status",
@@ -73,6 +102,40 @@ T = {
         "note_synth": "* Vendors and renewal years in this report are SYNTHETIC sample data.",
         "params": "Main parameters", "warn": "Warning", "bands": "Participation and money by population band",
         "band_cols": ["population", "eligible", "placed", "savings / year", "shares (NPV)"],
+        "solver_note": ("How to read the solver status: OPTIMAL = proven that no plan among the candidate groups is "
+                        "worth more. Objective = the sum of the groups' values (national NPV plus the value of business "
+                        "continuity), so it differs from the NPV. Bound = a value no plan can exceed. Gap = how far "
+                        "the objective is below the bound."),
+        "data_year": ("Data reference dates: existing groups October 2017 (MIC survey), population 2020 census and "
+                      "2022 resident register, boundaries January 2021. Planning year FY{fy}{fy_note}."),
+        "fy_shipped": " (the shipped sample describes FY2017, so planning starts the year after)",
+        "expand_rule": ("Rules for joining an existing group: each joiner within {join:g} km of one of its members, "
+                        "at most {mj} joiners at a time, up to the group's capacity ({cap}); the size ({lo}-{hi}) and "
+                        "distance ({dist:g} km) limits of new groups do not apply."),
+        "alternatives": "Alternatives compared", "alt_cols": ["plan", "standing", "value", "below the best",
+                                                              "groups that differ from the best"],
+        "alt_best": "the optimum (proven)", "alt_best_unproven": "best found (not proven)",
+        "alt_rank": "{n}th best, {pct:.1%} below the optimum",
+        "alt_files": "Each alternative's files are in the folder alt{n}/ (map, CSV, GeoJSON).",
+        "cont_parts": " (mutual support {p}, spread {s}, reachability {r}; largest distance {d} km)",
+        "study_only": "joint study and procurement",
+        "params_lines": [
+            "planning FY{fy}; new groups of {lo}-{hi} members; renewal years within {win} years; vendor mode {vm}; "
+            "members within {dist:g} km of each other; connectivity: land, sea or transit links or hops up to {ck:g} km "
+            "(candidates grown over links{lk}); tsunami mutual support {pair} (hazards: {hz}; exposure {src}); "
+            "groups across prefecture lines {cross}; coordination cost {coord:,.0f} yen per km a year",
+            "cost curve fitted to MIC FY2017 figures (11,724 yen per resident under 20k, 3,096 yen at 100k-200k); "
+            "reduction {r0:.2f} + {slope:.3f} ln n (calibrated on the 2016 spread of 45 groups)",
+            "NPV over {hy} years from go-live at {dr:.0%}; special allocation tax = eligible cost x {sr} x fiscal "
+            "correction (assumed clip({ci} - fiscal strength index, {cmin}, {cmax}))",
+            "one-off cost levels are order-of-magnitude assumptions (docs/model.md)",
+            "font: IPAexGothic (IPA Font License v1.0), embedded as a subset",
+        ],
+        "synth_long": ("The shipped survey's vendors, renewal years, solo-cloud status and willingness are synthetic "
+                       "(seeded generator, optimizer/synthetic.py); group membership is real (MIC, October 2017)."),
+        "pair_words": {"weighted": "weighted in the score", "hard": "required"},
+        "src_words": ("from geometry, not an official designation", "from a supplied file"),
+        "yesno": ("allowed", "not allowed"),
     },
 }
 
@@ -99,25 +162,20 @@ def _assumptions(data: Dataset, scenario, lang: str) -> str:
     m = scenario.model
     lines = [f"## {t['assumptions']}", ""]
     if data.synthetic_rows:
-        lines += [f"**{t['note_synth']}** {SYNTHETIC_NOTE}", ""]
+        lines += [f"**{t['note_synth']}** {t['synth_long']}", ""]
     lines += [f"- {s}" for s in SOURCES]
     lines += ["", f"### {t['params']}", ""]
-    lines += [
-        f"- planning_fy {scenario.planning_fy}; size {scenario.min_size}-{scenario.max_size}; renewal window "
-        f"{scenario.renewal_window_years} y; vendor_mode {scenario.vendor_mode}; max distance "
-        f"{scenario.max_member_distance_km:g} km; connectivity: links or hops up to {scenario.connect_km:g} km "
-        f"(candidates grown over links{f' and pairs within {scenario.link_km:g} km' if scenario.link_km else ''}); "
-        f"pairing {scenario.pairing} ({', '.join(scenario.pairing_hazards)}; hazard exposure from "
-        f"{'a supplied file' if data.hazard is not None and (data.hazard['source'] == 'file').any() else 'geometry, not an official designation'}); "
-        f"cross_prefecture {scenario.cross_prefecture}; coordination {m.coordination_yen_per_km:,.0f} yen/km/year",
-        f"- cost curve fitted to 総務省 FY2017 figures (11,724 yen/resident <20k, 3,096 yen at 100-200k); reduction "
-        f"{m.reduction_r0:.2f} + {m.reduction_size_slope:.2f} ln n (calibrated on the 2016 spread of 45 groups)",
-        f"- NPV over {m.horizon_years} years from go-live at {m.discount_rate:.0%}; subsidy = eligible x "
-        f"{m.subsidy_rate} x 財政力補正 (assumed clip({m.subsidy_corr_intercept} - FSI, {m.subsidy_corr_min}, "
-        f"{m.subsidy_corr_max}))",
-        "- one-off cost levels are order-of-magnitude assumptions (see docs/model.md)",
-        "- font: IPAexGothic (IPA Font License v1.0), embedded as a subset",
-    ]
+    supplied = data.hazard is not None and (data.hazard["source"] == "file").any()
+    sc = scenario
+    values = dict(fy=sc.planning_fy, lo=sc.min_size, hi=sc.max_size, win=sc.renewal_window_years, vm=sc.vendor_mode,
+                  dist=sc.max_member_distance_km, ck=sc.connect_km,
+                  lk=(f"・{sc.link_km:g} km以内" if lang == "ja" else f" and pairs within {sc.link_km:g} km")
+                  if sc.link_km else "", pair=t["pair_words"][sc.pairing], hz=", ".join(sc.pairing_hazards),
+                  src=t["src_words"][1 if supplied else 0], cross=t["yesno"][0 if sc.cross_prefecture else 1],
+                  coord=m.coordination_yen_per_km, r0=m.reduction_r0, slope=m.reduction_size_slope, hy=m.horizon_years,
+                  dr=m.discount_rate, sr=m.subsidy_rate, ci=m.subsidy_corr_intercept, cmin=m.subsidy_corr_min,
+                  cmax=m.subsidy_corr_max)
+    lines += [f"- {line.format(**values)}" for line in t["params_lines"]]
     return "\n".join(lines)
 
 
@@ -154,6 +212,10 @@ def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
     cross = (f" ({'県境を越える' if lang == 'ja' else 'across prefecture lines'}: {'・'.join(prefs)})"
              if len(prefs) > 1 else "")
     lines = [f"### P{k:02d}: {kind}{cross}", ""]
+    if g.base_group_id:
+        sc = ctx.scenario
+        cap = int(data.groups.at[g.base_group_id, "max_members"]) if g.base_group_id in data.groups.index else "-"
+        lines += [f"> {t['expand_rule'].format(join=sc.join_link_km, mj=sc.max_joiners, cap=cap, lo=sc.min_size, hi=sc.max_size, dist=sc.max_member_distance_km)}", ""]
     rows = []
     for c in g.members:
         role = t["joining"] if (g.kind == "new" or c in g.joining) else t["existing"]
@@ -166,9 +228,11 @@ def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
     lines += [f"#### {t['members']}", "", _md_table([t["code"], t["name"], t["role"], t["pop"], t["vendor"],
                                                      t["renew"], f"{t['coastal']}/{t['inland']}"], rows), ""]
     sc = ctx.scenario
+    study = (f"FY{sc.planning_fy}" if g.go_live_fy - 1 <= sc.planning_fy
+             else f"FY{sc.planning_fy}–{g.go_live_fy - 1}")
     lines += [f"#### {t['timeline']}", "",
-              f"- FY{sc.planning_fy}: {t['plan_fy']} → FY{sc.planning_fy}–{g.go_live_fy - 1}: {t['study']} → "
-              f"FY{g.go_live_fy}: {t['golive']} ({g.vendor})", ""]
+              f"- FY{sc.planning_fy}: {t['plan_fy']} → {study}: {t['study']} → FY{g.go_live_fy}: {t['golive']} "
+              f"({g.vendor})", ""]
     r = g.reduction_rate
     lines += [f"#### {t['costs']}", "", _md_table(["", ""], [
         [t["baseline"], _yen(g.baseline_cost_yen, lang)],
@@ -186,14 +250,38 @@ def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
         lines += _shares_section(full, lang)
     c = g.continuity
     lines += [f"#### {t['continuity']}", "",
-              f"- {t['score']}: **{c.score}** / 100 (pairing {c.components['pairing']}, spread {c.components['spread']}, "
-              f"reachability {c.components['reachability']}); max distance {c.max_distance_km} km",
+              f"- {t['score']}: **{c.score}** / 100" + t["cont_parts"].format(
+                  p=c.components["pairing"], s=c.components["spread"], r=c.components["reachability"],
+                  d=c.max_distance_km),
               f"- {t['pairing_ok'] if c.pairing_ok else t['pairing_ng']}"
               + "".join(f" ({HAZARD_LABELS[h] if lang == 'ja' else h}: {'、'.join(data.name(x) for x in xs)})"
                         for h, xs in (c.exposed or {}).items()), ""]
     for w in full.warnings:
         lines.append(f"- {t['warn']}: {w}")
     return "\n".join(lines)
+
+
+def plan_label(plan, lang: str = "ja") -> str:
+    """How a plan stands: the proven optimum, or the n-th best and how far below the optimum."""
+    t = T[lang]
+    if plan.rank <= 1:
+        return t["alt_best"] if plan.status == "OPTIMAL" else t["alt_best_unproven"]
+    return t["alt_rank"].format(n=plan.rank, pct=plan.below_best)
+
+
+def _alternatives_section(plans: list, lang: str) -> list[str]:
+    from .plan import compare
+
+    t = T[lang]
+    rows = []
+    best = plans[0]
+    for p in plans:
+        diff = compare(best, p)
+        changed = len(diff["only_in_b"]) if p is not best else 0
+        rows.append([str(p.rank), plan_label(p, lang), _yen(p.objective, lang),
+                     _yen(best.objective - p.objective, lang), changed])
+    return [f"### {t['alternatives']}", "", _md_table(t["alt_cols"], rows), "",
+            f"- {t['alt_files'].format(n='2' if len(plans) == 2 else f'2〜{len(plans)}' if lang == 'ja' else f'2-{len(plans)}')}", ""]
 
 
 def plan_markdown(data: Dataset, ctx, plans: list, lang: str = "ja") -> str:
@@ -211,7 +299,11 @@ def plan_markdown(data: Dataset, ctx, plans: list, lang: str = "ja") -> str:
               f"- {t['groups']}: {len(plan.groups)}; NPV {_yen(sum(g.npv_yen for g in plan.groups), lang)}; "
               f"{t['savings']} {_yen(sum(g.annual_savings_yen for g in plan.groups), lang)}",
               f"- {t['alone']}: {'、'.join(data.name(c) for c in plan.alone) or '-'}", "",
+              f"> {t['solver_note']}", "",
+              f"> {t['data_year'].format(fy=ctx.scenario.planning_fy, fy_note=t['fy_shipped'] if plan.synthetic and ctx.scenario.planning_fy == 2018 else '')}",
               ""]
+    if len(plans) > 1:
+        lines += _alternatives_section(plans, lang)
     if plan.participation:
         lines += [f"### {t['bands']}", "", _md_table(t["band_cols"], [
             [b["band"], b["eligible"], b["placed"], _yen_exact(b["annual_savings_yen"], lang),
@@ -287,8 +379,21 @@ def plan_files(data: Dataset, ctx, plans: list, lang: str = "ja") -> dict[str, b
     """report.md, report.html, map.png and map.html of a proposal run (rendered in memory)."""
     png = plan_png(data, plans[0], lang)
     md = plan_markdown(data, ctx, plans, lang)
-    return {"map.png": png, "map.html": plan_html(data, plans[0], lang), "report.md": md,
-            "report.html": markdown_to_html(md, T[lang]["title"], lang, {"map.png": png})}
+    word = "案" if lang == "ja" else "plan "
+
+    def nav(here: int) -> list[tuple[str, str | None]] | None:
+        if len(plans) < 2:
+            return None
+        prefix = "" if here == 1 else "../"
+        return [(f"{word}{k}", None if k == here else prefix + ("map.html" if k == 1 else f"alt{k}/map.html"))
+                for k in range(1, len(plans) + 1)]
+
+    files = {"map.png": png, "map.html": plan_html(data, plans[0], lang, nav=nav(1)), "report.md": md,
+             "report.html": markdown_to_html(md, T[lang]["title"], lang, {"map.png": png})}
+    for k, p in enumerate(plans[1:], start=2):
+        files[f"alt{k}/map.png"] = plan_png(data, p, lang)
+        files[f"alt{k}/map.html"] = plan_html(data, p, lang, nav=nav(k))
+    return files
 
 
 def match_markdown(data: Dataset, res: dict, precedents: list[dict], lang: str = "ja") -> str:

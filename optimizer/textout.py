@@ -104,16 +104,21 @@ def write_folder(out_dir: str | Path, files: dict[str, str | bytes], encoding: s
     umask = os.umask(0)
     os.umask(umask)
     try:
-        for name, data in files.items():
+        for name, data in files.items():  # names may hold one sub-folder level ("alt2/map.html")
+            (tmp / name).parent.mkdir(exist_ok=True)
             (tmp / name).write_bytes(data.encode(encoding) if isinstance(data, str) else data)
             os.chmod(tmp / name, 0o666 & ~umask)
+        for sub in {(tmp / name).parent for name in files} | {tmp}:
+            os.chmod(sub, 0o777 & ~umask)
         if not out.exists():
-            os.chmod(tmp, 0o777 & ~umask)
             os.rename(tmp, out)
         else:
             for name in files:
+                (out / name).parent.mkdir(exist_ok=True)
                 os.replace(tmp / name, out / name)
-            tmp.rmdir()
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
         import shutil
 
