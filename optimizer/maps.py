@@ -65,11 +65,17 @@ def plan_png(data: Dataset, plan, lang: str = "ja", highlight: str | None = None
         if g.joining:
             b.loc[[c for c in g.joining if c in b.index]].boundary.plot(ax=ax, color="#111111", linewidth=1.8)
     pts = b.representative_point()
-    for c in codes:
-        if c in group_of or c == highlight:
-            x, y = pts.loc[c].x, pts.loc[c].y
-            ax.annotate(data.name(c), (x, y), fontsize=7, ha="center", va="center",
-                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+    focus = [c for c in codes if c in group_of or c == highlight]
+    if focus:  # frame the proposals (a prefecture's remote islands would shrink them to dots)
+        x0, y0, x1, y1 = b.loc[focus].total_bounds
+        mx, my = 0.12 * max(x1 - x0, 1.0), 0.12 * max(y1 - y0, 1.0)
+        ax.set_xlim(x0 - mx, x1 + mx)
+        ax.set_ylim(y0 - my, y1 + my)
+        ax.set_aspect("equal")
+    for c in _labelled(ax, data, pts, focus, highlight):
+        x, y = pts.loc[c].x, pts.loc[c].y
+        ax.annotate(data.name(c), (x, y), fontsize=7, ha="center", va="center",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
     coastal = [c for c in group_of if c in b.index and data.municipalities.at[c, "coastal"]]
     if coastal:
         ax.scatter(pts.loc[coastal].x, pts.loc[coastal].y - 2500, marker="v", s=18, color="#1f4e79", zorder=5)
@@ -93,11 +99,52 @@ def plan_png(data: Dataset, plan, lang: str = "ja", highlight: str | None = None
     return buf.getvalue()
 
 
-def _svg_paths(geoms, width: float, height: float):
+def _labelled(ax, data: Dataset, pts, codes: list[str], first: str | None = None, fontsize: float = 7) -> list[str]:
+    """The municipalities to name on a map, largest first, skipping any whose label would overlap one
+    already placed (label boxes estimated in display pixels from the name's length and the font size)."""
+    if not codes:
+        return []
+    fig = ax.figure
+    fig.canvas.draw()  # fix the axes' transform
+    xy = ax.transData.transform(np.column_stack([pts.loc[codes].x, pts.loc[codes].y]))
+    where = dict(zip(codes, xy))
+    px = fontsize * fig.dpi / 72.0
+    pop = data.municipalities["population"]
+    order = sorted(codes, key=lambda c: (c != first, -int(pop.get(c, 0)), c))
+    kept: list[tuple[str, float, float, float]] = []
+    for c in order:
+        (x, y), half_w = where[c], 0.55 * px * len(data.name(c)) + 2
+        if all(abs(x - kx) > half_w + kw or abs(y - ky) > 1.3 * px for _, kx, ky, kw in kept):
+            kept.append((c, x, y, half_w))
+    return [c for c, *_ in kept]
+
+
+def _svg_frame(geoms, width: float, height: float):
     bounds = np.array([g.bounds for g in geoms])
     x0, y0 = bounds[:, 0].min(), bounds[:, 1].min()
     x1, y1 = bounds[:, 2].max(), bounds[:, 3].max()
-    scale = min(width / (x1 - x0), height / (y1 - y0))
+    return x0, y0, min(width / (x1 - x0), height / (y1 - y0))
+
+
+def _svg_labels(data: Dataset, b, codes: list[str], width: float, height: float, first=None, size: float = 10) -> str:
+    """Names of ``codes`` as SVG text at their representative points, largest first, none overlapping."""
+    if not codes:
+        return ""
+    x0, y0, scale = _svg_frame(list(b.geometry.values), width, height)
+    pts = b.loc[codes].representative_point()
+    pop = data.municipalities["population"]
+    kept, out = [], []
+    for c in sorted(codes, key=lambda c: (c != first, -int(pop.get(c, 0)), c)):
+        x, y = (pts.loc[c].x - x0) * scale, height - (pts.loc[c].y - y0) * scale
+        half = 0.5 * size * len(data.name(c)) + 1
+        if all(abs(x - kx) > half + kh or abs(y - ky) > 1.2 * size for kx, ky, kh in kept):
+            kept.append((x, y, half))
+            out.append(f'<text x="{x:.1f}" y="{y:.1f}">{escape_html(data.name(c))}</text>')
+    return '<g class="names">' + "".join(out) + "</g>"
+
+
+def _svg_paths(geoms, width: float, height: float):
+    x0, y0, scale = _svg_frame(geoms, width, height)
     paths = []
     for g in geoms:
         g = shapely.simplify(g, 0.5 / scale)
@@ -169,6 +216,7 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
             ' style="stroke:#111;stroke-width:1.8"' if joining else "")
         shapes.append(f'<path id="m{c}" data-code="{c}" d="{d}" fill="{fill}"{stroke}>'
                       f'<title>{escape_html(data.name(c))}</title></path>')
+    names = _svg_labels(data, b, [c for c in codes if c in group_of or c == highlight], w, h, highlight)
     words = {
         "ja": {"click": "団体をクリックすると詳細を表示します", "pop": "人口", "vendor": "現行ベンダ", "renew": "更新年度",
                "existing": "既存グループ", "proposal": "グループ案", "members": "構成団体", "golive": "稼働年度",
@@ -198,12 +246,14 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
 body{{font-family:"lgcloud-ja","IPAexGothic","Noto Sans CJK JP","Hiragino Sans","Yu Gothic",sans-serif;margin:12px;color:#222}}
 #wrap{{display:flex;gap:16px;align-items:flex-start}} svg{{border:1px solid #ccc;background:#eef5fb}}
 path{{stroke:#777;stroke-width:0.6;cursor:pointer}} path:hover{{opacity:.7}}
+.names text{{font-size:10px;text-anchor:middle;dominant-baseline:middle;pointer-events:none;fill:#111;
+  paint-order:stroke;stroke:#fff;stroke-width:2.5px;stroke-linejoin:round}}
 #panel{{min-width:280px;max-width:340px;font-size:14px}} ul.legend{{list-style:none;padding:0}}
 ul.legend span{{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle}}
 .note{{font-size:12px;color:#555}} table{{border-collapse:collapse}} td{{padding:2px 6px;border-bottom:1px solid #eee}}
 </style></head><body>
 <h1>{escape_html(L['title'])}</h1>{_nav(nav)}
-<div id="wrap"><svg id="map" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img">{''.join(shapes)}</svg>
+<div id="wrap"><svg id="map" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img">{''.join(shapes)}{names}</svg>
 <div id="panel"><p id="hint">{escape_html(words['click'])}</p><div id="detail"></div>
 <ul class="legend">{legend}</ul>{synthetic}<p class="note">{escape_html(L['credit'])}</p></div></div>
 <script id="data" type="application/json">{data_json}</script>

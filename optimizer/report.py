@@ -170,7 +170,9 @@ def _assumptions(data: Dataset, scenario, lang: str) -> str:
     values = dict(fy=sc.planning_fy, lo=sc.min_size, hi=sc.max_size, win=sc.renewal_window_years, vm=sc.vendor_mode,
                   dist=sc.max_member_distance_km, ck=sc.connect_km,
                   lk=(f"・{sc.link_km:g} km以内" if lang == "ja" else f" and pairs within {sc.link_km:g} km")
-                  if sc.link_km else "", pair=t["pair_words"][sc.pairing], hz=", ".join(sc.pairing_hazards),
+                  if sc.link_km else "", pair=t["pair_words"][sc.pairing],
+                  hz=("、".join(HAZARD_LABELS.get(h, h) for h in sc.pairing_hazards) if lang == "ja"
+                      else ", ".join(sc.pairing_hazards)),
                   src=t["src_words"][1 if supplied else 0], cross=t["yesno"][0 if sc.cross_prefecture else 1],
                   coord=m.coordination_yen_per_km, r0=m.reduction_r0, slope=m.reduction_size_slope, hy=m.horizon_years,
                   dr=m.discount_rate, sr=m.subsidy_rate, ci=m.subsidy_corr_intercept, cmin=m.subsidy_corr_min,

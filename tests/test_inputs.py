@@ -274,3 +274,33 @@ def test_user_text_is_escaped_in_html_and_neutralised_in_csv(tmp_path):
     for page in out.glob("match_*.html"):
         text = page.read_text(encoding="utf-8")
         assert "<script>alert(1)" not in text and "<img src=x>" not in text, page.name
+
+
+_PAYLOADS = ["<script>alert('x')</script>", '"><img src=x onerror=alert(1)>', "=HYPERLINK(\"http://x\")",
+             "@SUM(1+1)", "+cmd|' /C calc'!A0", "-2+3", "</script><svg onload=alert(1)>", "javascript:alert(1)",
+             "![x](javascript:alert(1))", "**bold** | cell | break"]
+
+
+@pytest.mark.slow
+def test_fuzz_outputs_never_carry_a_payload(tmp_path):
+    """Seeded: an existing group's id replaced by a hostile string; every HTML escapes it, no CSV cell runs it."""
+    import csv as _csv
+
+    rng = random.Random(7)
+    for case, payload in enumerate(rng.sample(_PAYLOADS, 5)):
+        src = tmp_path / f"in{case}"
+        src.mkdir()
+        _hostile_copy(src, gid=rng.choice(["G041", "G042"]), new=payload.replace('"', "'"))
+        out = tmp_path / f"out{case}"
+        r = run("propose", "--pref", "30", "--out", str(out), "--survey", str(src / "survey.csv"),
+                "--groups", str(src / "groups.csv"))
+        assert r.exit_code == 0 and no_traceback(r), (payload, r.output)
+        for page in out.glob("*.html"):
+            text = page.read_text(encoding="utf-8")
+            for raw in ("<script>alert", "<img src=x", "<svg onload", "onerror=alert", 'src="javascript'):
+                assert raw not in text, (payload, page.name)
+        with open(out / "proposals.csv", encoding="utf-8-sig", newline="") as fh:
+            for row in _csv.reader(fh):
+                for cell in row:
+                    assert not cell.startswith(("=", "+", "@")), (payload, cell)
+                    assert not (cell.startswith("-") and not cell.lstrip("-").replace(".", "").isdigit()), cell

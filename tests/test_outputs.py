@@ -142,3 +142,64 @@ def test_propose_all_covers_every_prefecture(tmp_path):
     assert gdf["code"].str[:2].nunique() > 30  # groups drawn from the whole country
     csv = (tmp_path / "proposals.csv").read_text(encoding="utf-8-sig")
     assert "県境を越えるグループ" in csv.splitlines()[0]
+
+
+@pytest.fixture(scope="module")
+def three_plans(tmp_path_factory):
+    out = tmp_path_factory.mktemp("alternatives")
+    p = subprocess.run([sys.executable, str(ROOT / "cli.py"), "propose", "--pref", "30", "--alternatives", "3",
+                        "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    return out
+
+
+def test_alternatives_are_separate_plans_and_only_the_best_is_called_optimal(three_plans):
+    import csv
+
+    main = json.loads((three_plans / "proposals.json").read_text(encoding="utf-8"))["alternatives"]
+    assert [a["rank"] for a in main] == [1, 2, 3]
+    assert main[0]["status"] == "OPTIMAL" and all(a["status"] != "OPTIMAL" for a in main[1:])
+    assert "below the optimum" in main[1]["label"] and main[1]["below_best"] > 0
+    with open(three_plans / "proposals.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["案"] for r in rows} == {"1"}  # the main table holds the optimum only: no plan is counted twice
+    assert len(rows) == sum(len(g["members"]) for g in main[0]["groups"])
+    for k in (2, 3):
+        alt = json.loads((three_plans / f"alt{k}" / "proposals.json").read_text(encoding="utf-8"))
+        assert alt["rank"] == k and (three_plans / f"alt{k}" / "map.html").exists()
+        assert 'href="../map.html"' in (three_plans / f"alt{k}" / "map.html").read_text(encoding="utf-8")
+    md = (three_plans / "report.md").read_text(encoding="utf-8")
+    assert "代替案の比較" in md and "第2位の案" in md and "最適案（証明済み）" in md
+
+
+def test_japanese_report_has_no_english_prose_and_explains_the_solver(three_plans):
+    md = (three_plans / "report.md").read_text(encoding="utf-8")
+    assert "求解状況の読み方" in md and "データの基準" in md and "既存グループへの参加の条件" in md
+    for english in ("planning_fy", "pairing", "spread", "reachability", "max distance", "SYNTHETIC", "yen/km",
+                    "nankai", "None"):
+        assert english not in md
+
+
+def test_english_csv_has_english_headers_and_rates_in_percent(tmp_path):
+    p = subprocess.run([sys.executable, str(ROOT / "cli.py"), "propose", "--pref", "30", "--out", str(tmp_path),
+                        "--lang", "en"], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    import csv
+
+    with open(tmp_path / "proposals.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert "reduction_p50_percent" in rows[0] and "vendor_name" in rows[0]
+    assert all(10 < float(r["reduction_p50_percent"]) < 70 for r in rows)
+    html = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert "no proposal (alone or not eligible)" in html  # a legend entry for the grey areas
+
+
+def test_own_survey_plans_from_the_current_fiscal_year(tmp_path):
+    from optimizer.cli import current_fy
+    import datetime
+
+    assert current_fy(datetime.date(2027, 3, 31)) == 2026 and current_fy(datetime.date(2027, 4, 1)) == 2027
+    survey = ROOT / "data" / "systems" / "survey.csv"
+    p = subprocess.run([sys.executable, str(ROOT / "cli.py"), "propose", "--pref", "30", "--json", "--survey",
+                        str(survey)], capture_output=True, text=True, cwd=ROOT)
+    assert json.loads(p.stdout)["scenario"]["planning_fy"] == current_fy()
