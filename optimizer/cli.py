@@ -449,10 +449,12 @@ def match(code, top, lang, scenario, out_dir, survey, groups, group_members, as_
         if res["note"]:
             click.echo(res["note"])
         for c in res["candidates"]:
-            who = c["group_id"] or ("、".join(d.name(p) for p in c["partners"]) if c["partners"] else "-")
+            sep = "、" if lang == "ja" else ", "
+            who = c["group_id"] or (sep.join(d.name(p) for p in c["partners"]) if c["partners"] else "-")
             click.echo(f"\n{c['rank']}. {c['kind']:5} {who}")
             click.echo(f"   score {c['score']:,} yen; own NPV {c['municipality']['npv_yen']:,} yen; group NPV "
-                       f"{c['npv_yen']:,} yen; continuity {c['continuity_score']}; go-live {c['go_live_fy'] or '-'}")
+                       f"{c['npv_yen']:,} yen; continuity "
+                       f"{'-' if c['continuity_score'] is None else c['continuity_score']}; go-live {c['go_live_fy'] or '-'}")
             for r in c["reasons"]:
                 click.echo(f"   - {r}")
     if written:
@@ -480,7 +482,8 @@ def precedents(code, members, top, lang, survey, groups, group_members, as_json)
         click.echo(to_json({"query": codes, "precedents": res}))
         return
     click.echo(table([{"group": r["group_id"], "name": r["name"], "members": r["members"],
-                       "population": r["population"], "similarity": r["similarity"], "why": "、".join(r["why"])}
+                       "population": r["population"], "similarity": r["similarity"],
+                     "why": ("、" if lang == "ja" else "; ").join(r["why"])}
                       for r in res]))
 
 
