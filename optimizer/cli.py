@@ -448,12 +448,18 @@ def match(code, top, lang, scenario, out_dir, survey, groups, group_members, as_
         click.echo(f"{res['municipality']} {res['name']} ({res['prefecture']})")
         if res["note"]:
             click.echo(res["note"])
+        plan = res["plan"]
+        click.echo(("都道府県の最適案では: " if lang == "ja" else "In the prefecture's optimal plan: ") + plan["reason"])
+        if plan.get("differs"):
+            click.echo(("最上位の選択肢と異なる理由: " if lang == "ja" else "Why the top option differs: ") + plan["differs"])
         for c in res["candidates"]:
             sep = "、" if lang == "ja" else ", "
-            who = c["group_id"] or (sep.join(d.name(p) for p in c["partners"]) if c["partners"] else "-")
-            click.echo(f"\n{c['rank']}. {c['kind']:5} {who}")
-            click.echo(f"   score {c['score']:,} yen; own NPV {c['municipality']['npv_yen']:,} yen; group NPV "
-                       f"{c['npv_yen']:,} yen; continuity "
+            who = (c.get("group_name") or c["group_id"] or
+                   (sep.join(d.name(p) for p in c["partners"]) if c["partners"] else "-"))
+            click.echo(f"\n{c['rank']}. {c['kind']:5} {who}" + (f" ({c['group_id']})" if c["group_id"] else ""))
+            model = "-" if c["score"] is None else f"{c['score']:+.2f}"
+            click.echo(f"   model score {model}; value {c['value_yen']:,} yen; own NPV {c['municipality']['npv_yen']:,} "
+                       f"yen; group NPV {c['npv_yen']:,} yen; continuity "
                        f"{'-' if c['continuity_score'] is None else c['continuity_score']}; go-live {c['go_live_fy'] or '-'}")
             for r in c["reasons"]:
                 click.echo(f"   - {r}")

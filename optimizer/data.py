@@ -81,7 +81,12 @@ class Dataset:
 
     @cached_property
     def edges(self) -> pd.DataFrame:
-        """Edges of the national graph (see :mod:`optimizer.graph`)."""
+        """Edges of the national graph (see :mod:`optimizer.graph`): read from the shipped ``edges.csv``
+        (derived from the boundaries by ``tools/build_data.py``; ``tests/test_geography.py`` checks it
+        equals a fresh derivation) when it exists, else derived from the boundaries (about 2 s)."""
+        shipped = self.paths["municipalities"].with_name("edges.csv")
+        if shipped.exists() and self.paths["boundaries"].resolve().parent.parent == shipped.resolve().parent.parent:
+            return pd.read_csv(shipped, dtype={"a": str, "b": str, "kind": str})
         return national_edges(self.topology, self.boundaries, self.municipalities)
 
     @cached_property

@@ -1,26 +1,33 @@
-"""Which group should this municipality join, and which precedents to learn from.
+"""Which group should this municipality join, and why -- and which precedents to learn from.
 
-:func:`match` ranks three kinds of option for one municipality *i*:
+:func:`match` offers, for one municipality *i*:
 
-* **join** an open existing group *G* whose rules admit *i* (capacity, vendor mode,
-  connectivity, pairing, and the renewal window against the group's renewals). Members
-  join existing groups one by one as their own contracts end (総務省 2016 analysis), so
-  besides the group's next renewal the renewals one cycle (``GROUP_CYCLE_YEARS`` = 5)
-  before and after it are considered: a joiner aligned with the group's previous
-  renewal joins mid-cycle. The solver (``propose``) is stricter: it plans joins at the
-  group's next renewal only;
-* **new** group: the best few groups containing *i* among the eligible municipalities of
-  its prefecture and the neighbouring ones (the solver's candidate groups containing *i*);
-* **alone**: the baseline (score 0).
+* **join** any existing group near it (its prefecture and the bordering ones) that can take
+  a joiner by *hard fact*: open to new members, not full, not locked, open in the scenario,
+  and joiners allowed (``max_joiners`` > 0). Members join groups one by one as their own
+  contracts end (総務省 2016), so besides the group's next renewal the renewals one cycle
+  (``GROUP_CYCLE_YEARS`` = 5) before and after are tried, and the one breaking fewest rules
+  is kept. The business rules it would still break (distance, renewal, vendor,
+  connectivity, pairing) are **reasons**, listed with the option (``breaks_rules``), never
+  silent removals;
+* **stay** in its current group, for a member (evaluated as if choosing afresh);
+* **new** group: the best few rule-compliant groups containing *i* among the eligible
+  municipalities nearby (the solver's candidates containing *i*);
+* **alone**: the baseline.
 
-Options are ranked by *i*'s share of the group's value (the nucleolus of
-:mod:`optimizer.sharing`: its own account -- savings less own costs, NPV -- plus the
-transfer it settles with the other members) plus its continuity term
-(``weight_continuity * continuity_value_yen * score / 100``) -- the per-member form of
-the solver's objective. A new group is worth that only if it forms: every partner must
-agree, each with probability ``partner_agreement_p``, so its score is multiplied by
-:math:`p^{\text{partners}}`; joining an open existing group needs no new agreement. Every join/new option is re-checked with the business rules
-and its group figures are those of :func:`~optimizer.scoring.score_group`.
+Options are ranked by the model of :mod:`optimizer.ranking`, fitted at run time on the
+memberships of the data given: the log-odds that a municipality like *i* chooses a group
+like this one, from distance, neighbourhood, prefecture, population scale, 市/町村 mix,
+spread, size and hazard pairing. Options that follow every rule of the plan and leave every
+member at least as well off (individual rationality) come first; then *alone*; then the
+others, each saying what it breaks. The features that speak most for and against an option
+are its first reasons; the money (the municipality's own account and its nucleolus share of
+the group's value, :mod:`optimizer.sharing`) and the group's figures are those of
+:func:`~optimizer.scoring.score_group`, shown beside (``value_yen``: share plus continuity,
+times the chance a new group forms, ``partner_agreement_p`` per partner).
+
+The result also says what the prefecture's optimal plan (:func:`optimizer.plan.propose`,
+same scenario) does with *i*, and, where its top option differs, why in one sentence.
 
 :func:`precedents` finds the most similar existing groups (population, size, vendor,
 region, coastal mix, islands) -- their advisers are the people to invite.
@@ -38,7 +45,7 @@ from .context import Context
 from .errors import InputError, Problem
 from .rules import base_of, eligible, violations
 from .scoring import GroupScore, member_accounts, score_group
-from .synthetic import REGIONS
+from .synthetic import REGIONS  # noqa: I001
 
 GROUP_CYCLE_YEARS = 5
 NEW_OPTIONS = 3
@@ -64,7 +71,7 @@ class Option:
 
     def as_dict(self) -> dict:
         return {"rank": self.rank, "kind": self.kind, "group_id": self.group_id, "partners": self.partners,
-                "score": round(self.score), "npv_yen": round(self.npv_yen),
+                "score": self.extra.get("model_score"), "value_yen": round(self.score), "npv_yen": round(self.npv_yen),
                 "annual_savings_yen": round(self.annual_savings_yen), "continuity_score": self.continuity_score,
                 "go_live_fy": self.go_live_fy, "municipality": self.municipality, "reasons": self.reasons,
                 **self.extra}
@@ -124,28 +131,68 @@ def _facts(ctx: Context, code: str, g: GroupScore, lang: str) -> list[str]:
     return out
 
 
-def _join_options(ctx: Context, code: str, scope: list[str], lang: str) -> tuple[list[Option], dict[str, str]]:
+def group_name(ctx: Context, gid: str) -> str:
+    """A group's name; a group without one is named by its largest members (e.g. "野田村・普代村ほか2団体")."""
+    name = str(ctx.data.groups.at[gid, "name"]) if gid in ctx.data.groups.index else ""
+    if name and name.lower() != "nan":
+        return name
+    codes = sorted(ctx.data.group_members.get(gid, []), key=lambda c: (-ctx.population[ctx.pos[c]], c))
+    head = "・".join(ctx.data.name(c) for c in codes[:2])
+    return head + (f"ほか{len(codes) - 2}団体" if len(codes) > 2 else "")
+
+
+def _hard_block(ctx: Context, gid: str) -> str | None:
+    """Why a group cannot take a joiner at all, by hard fact (closed, locked, full), else ``None``."""
+    sc = ctx.scenario
+    if not bool(ctx.data.groups.at[gid, "open_to_new_members"]):
+        return "closed to new members (groups file)"
+    if gid in sc.locked:
+        return "locked (scenario)"
+    if sc.open_groups == "none" or (isinstance(sc.open_groups, list) and gid not in sc.open_groups):
+        return "not open in this scenario (open_groups)"
+    if sc.max_joiners == 0:
+        return "no joiners allowed (scenario: max_joiners = 0)"
+    if len(ctx.data.group_members[gid]) >= int(ctx.data.groups.at[gid, "max_members"]):
+        return f"full ({int(ctx.data.groups.at[gid, 'max_members'])} members)"
+    return None
+
+
+def _join_options(ctx: Context, code: str, scope: list[str], lang: str,
+                  current: str | None = None) -> tuple[list[Option], dict[str, str]]:
+    """Every group near the municipality that may take a joiner by hard fact; the business rules it would
+    break (distance, renewal, vendor, connectivity, pairing) are reasons, not removals."""
     i = ctx.pos[code]
     options, blocked = [], {}
-    for gid in open_groups(ctx, {ctx.pos[c] for c in scope}):
-        nxt = int(ctx.data.groups.at[gid, "next_renewal_fy"])
-        why = None
-        for renewal in (nxt, nxt - GROUP_CYCLE_YEARS, nxt + GROUP_CYCLE_YEARS):
-            base = base_of(ctx, gid, renewal)
-            idx = np.concatenate([base.idx, [i]])
-            broken = violations(ctx, idx, base)
-            if not broken:
-                break
-            why = why or "; ".join(broken.values())
-        else:
+    near = {ctx.pos[c] for c in scope}
+    for gid in sorted(ctx.data.group_members):
+        if not any(ctx.pos[c] in near for c in ctx.data.group_members[gid]):
+            continue
+        if why := _hard_block(ctx, gid):
             blocked[gid] = why
             continue
+        nxt = int(ctx.data.groups.at[gid, "next_renewal_fy"])
+        best = None
+        for renewal in (nxt, nxt - GROUP_CYCLE_YEARS, nxt + GROUP_CYCLE_YEARS):
+            base = base_of(ctx, gid, renewal)
+            broken = violations(ctx, np.concatenate([base.idx, [i]]), base)
+            broken.pop("size", None)  # capacity is checked above as a hard fact
+            if best is None or len(broken) < len(best[1]):
+                best = (renewal, broken)
+            if not broken:
+                break
+        renewal, broken = best
         g = score_group(ctx, ctx.data.group_members[gid] + [code], base_group=gid, shares=True)
         own = _own(ctx, code, g)
         size = len(g.members) - 1
+        kind = "stay" if gid == current else "join"
         when = ("" if renewal == nxt else (f"（同グループの{renewal}年度更新に合わせて）" if lang == "ja"
                                             else f" (aligned with its FY{renewal} renewal)"))
-        reasons = [_t(lang, f"既存グループ{gid}（{size}団体）に参加", f"join existing group {gid} ({size} members)") + when]
+        name = group_name(ctx, gid)
+        if kind == "stay":
+            reasons = [_t(lang, f"現在の所属グループ（{name}、{size}団体）にとどまる",
+                          f"stay in its current group ({name}, {size} members)")]
+        else:
+            reasons = [_t(lang, f"既存グループ「{name}」（{size}団体）に参加", f"join {name} ({size} members)") + when]
         reasons += _facts(ctx, code, g, lang)
         gain = sum(s["share_yen"] for s in g.shares if s["role"] == "existing")
         own_gain = sum(s["own_npv_yen"] for s in g.shares if s["role"] == "existing")
@@ -158,12 +205,20 @@ def _join_options(ctx: Context, code: str, scope: list[str], lang: str) -> tuple
                               f"the size gap lowers the group's rate ({_million(own_gain)} M yen for existing members); "
                               f"after sharing they get {_million(gain)} M yen"))
         if not own["individually_rational"]:
-            reasons.append(_t(lang, "個別合理性を満たさない：どの配分でも現状より不利な団体が出る（提案の規則に反する）",
-                              "breaks individual rationality: some member loses under any split (a rule of the plan)"))
-        options.append(Option("join", gid, [c for c in g.members if c != code], own.pop("score"), g.npv_yen,
+            reasons.append(_t(lang, f"個別合理性を満たさない：既存構成団体が{_million(own_gain)}百万円の損（提案の規則に反する）",
+                              f"breaks individual rationality: the existing members would lose {_million(own_gain)} M yen "
+                              "(a rule of the plan)"))
+        for rule, msg in broken.items():
+            reasons.append(_t(lang, f"規則に反する（{RULE_JA.get(rule, rule)}）：{msg}", f"breaks the {rule} rule: {msg}"))
+        options.append(Option(kind, gid, [c for c in g.members if c != code], own.pop("score"), g.npv_yen,
                               g.annual_savings_yen, g.continuity.score, g.go_live_fy, own, reasons, g,
-                              extra={"group_gain_yen": round(gain), "joins_at_renewal_fy": renewal}))
+                              extra={"group_gain_yen": round(gain), "joins_at_renewal_fy": renewal,
+                                     "group_name": name, "breaks_rules": sorted(broken)}))
     return options, blocked
+
+
+RULE_JA = {"distance": "距離", "renewal": "更新時期", "vendor": "ベンダ", "connected": "連結性", "pairing": "相互支援",
+           "population": "人口", "prefecture": "県境"}
 
 
 def _new_options(ctx: Context, code: str, scope: list[str], lang: str) -> list[Option]:
@@ -175,7 +230,7 @@ def _new_options(ctx: Context, code: str, scope: list[str], lang: str) -> list[O
         scored.append((acc["npv_yen"], codes, c))
     scored.sort(key=lambda t: (-t[0], t[1]))
     options = []
-    for _, codes, c in scored[: 4 * NEW_OPTIONS]:
+    for _, codes, c in scored[: NEW_OPTIONS + 1]:  # the best by own account; shares (nucleolus) for these only
         g = score_group(ctx, codes, go_live=c.go_live, vendor=ctx.vendor_names[c.vendor], shares=True)
         own = _own(ctx, code, g)
         partners = [p for p in g.members if p != code]
@@ -187,9 +242,110 @@ def _new_options(ctx: Context, code: str, scope: list[str], lang: str) -> list[O
                           f"{p_form:.0%} chance the group forms ({len(partners)} partners must agree)"))
         options.append(Option("new", None, partners, p_form * own.pop("score"), g.npv_yen, g.annual_savings_yen,
                               g.continuity.score, g.go_live_fy, own, reasons, g,
-                              extra={"formation_probability": round(p_form, 3)}))
+                              extra={"formation_probability": round(p_form, 3), "breaks_rules": [],
+                                     "group_name": _t(lang, "・".join(ctx.data.name(c) for c in g.members[:2])
+                                                      + (f"ほか{len(g.members) - 2}団体" if len(g.members) > 2 else ""),
+                                                      ", ".join(ctx.data.name(c) for c in g.members[:2])
+                                                      + (f" and {len(g.members) - 2} more" if len(g.members) > 2 else ""))}))
     options.sort(key=lambda o: (-o.score, o.partners))
     return options[:NEW_OPTIONS]
+
+
+def _model_scores(ctx: Context, code: str, options: list[Option], lang: str) -> None:
+    """Score every join/stay/new option with the ranking model fitted on ``ctx``'s memberships, and put the
+    features that speak for and against it first among its reasons."""
+    from .ranking import FEATURES, GroupFrame, model_for, pair_features
+
+    groups = [o for o in options if o.kind != "alone"]
+    if not groups:
+        return
+    model = model_for(ctx)
+    real = GroupFrame.of(ctx)
+    q = np.array([ctx.pos[code]])
+    X_real, _ = pair_features(ctx, q, real)
+    for o in groups:
+        if o.kind == "new":  # a hypothetical group: its features beside the real groups, as in training
+            frame = GroupFrame(real.ids + ["new"], real.members + [ctx.positions(o.partners)])
+            x = pair_features(ctx, q, frame)[0][0, -1]
+        else:
+            x = X_real[0, real.ids.index(o.group_id)]
+        score = float(model.score(x)[0])
+        o.extra["model_score"] = round(score, 4)
+        o.extra["features"] = {f: round(float(v), 4) for f, v in zip(FEATURES, x)}
+        contrib = model.contributions(x)
+        order = np.argsort(-contrib, kind="stable")
+        pro = [j for j in order[:3] if contrib[j] > 0.05]
+        con = [j for j in order[::-1][:1] if contrib[j] < -0.05]
+        words = [_feature_reason(FEATURES[j], x[j], lang, True) for j in pro]
+        words += [_t(lang, "一方：", "but: ") + _feature_reason(FEATURES[j], x[j], lang, False) for j in con]
+        o.reasons[1:1] = [w for w in words if w]
+
+
+def _feature_reason(name: str, v: float, lang: str, pro: bool = True) -> str:
+    """A feature's value in words an advisor can repeat (``pro``: it speaks for the option)."""
+    km = float(np.expm1(v))
+    texts = {
+        "log_near_km": (f"最寄りの構成団体まで {km:.0f} km", f"{km:.0f} km to the nearest member"),
+        "near_vs_best": ("最も近いグループ" if v < 1e-6 else ("最も近いグループとの距離の差が小さい" if pro else
+                                                           "より近いグループがある"),
+                         "the nearest group" if v < 1e-6 else ("nearly as near as the nearest group" if pro else
+                                                               "a nearer group exists")),
+        "near_vs_spacing": ("構成団体どうしの間隔と同程度の距離" if v < 0.5 else "構成団体どうしの間隔より遠い",
+                            "about as far as the members are from each other" if v < 0.5
+                            else "farther than the members are from each other"),
+        "log_centre_km": (f"グループの中心まで {km:.0f} km", f"{km:.0f} km to the group's centre"),
+        "adjacent": ("構成団体と隣接" if v > 0.5 else "構成団体と隣接していない",
+                     "borders a member" if v > 0.5 else "borders no member"),
+        "neighbour_share": (f"グループに加入している隣接団体の{v:.0%}がこのグループ",
+                            f"{v:.0%} of its neighbours in groups are in this one"),
+        "nearest5_share": (f"近くの加入団体5つのうち{round(5 * v)}つがこのグループ",
+                           f"{round(5 * v)} of the 5 nearest group members are in this one"),
+        "same_prefecture": (f"構成団体の{v:.0%}が同じ都道府県", f"{v:.0%} of the members are in its prefecture"),
+        "scale_gap": ("人口規模が構成団体に近い" if v < 0.3 else "人口規模が構成団体と異なる",
+                      "population scale close to the members'" if v < 0.3 else "population scale unlike the members'"),
+        "city_gap": ("市・町村の構成が近い" if v < 0.5 else "市・町村の構成が異なる",
+                     "a similar mix of cities and towns" if v < 0.5 else "a different mix of cities and towns"),
+        "log_spread_km": (f"構成団体の広がり {km:.0f} km", f"members spread over {km:.0f} km"),
+        "log_size": (f"{np.exp(v):.0f}団体のグループ", f"a group of {np.exp(v):.0f}"),
+        "safe_partner": ("津波の被災想定が異なる相互支援先がいる" if v > 0 else "津波の被災想定が同じ団体ばかり",
+                         "a partner outside its tsunami hazard area" if v > 0 else "no partner outside its tsunami hazard area"),
+    }
+    ja, en = texts.get(name, (name, name))
+    return ja if lang == "ja" else en
+
+
+def _plan_view(ctx: Context, code: str, lang: str) -> dict:
+    """What the prefecture's optimal plan (``propose``, same scenario) does with this municipality."""
+    from .plan import propose
+
+    key = ("_plan_view", code[:2])
+    if key not in ctx.__dict__:  # one plan per prefecture and context (a notebook asks about many municipalities)
+        # the statement needs only who goes where: the same plan `propose` validates in full
+        ctx.__dict__[key] = propose(ctx, [code[:2]], validate=False)[0]
+    plan = ctx.__dict__[key]
+    for k, g in enumerate(plan.groups, start=1):
+        if code in g.members:
+            gid = g.base_group_id if g.base_group_id else f"P{k:02d}"
+            moving = code in (g.joining if g.base_group_id else g.members)
+            what = (_t(lang, f"{group_name(ctx, g.base_group_id)}に{g.go_live_fy}年度に参加",
+                       f"joins {group_name(ctx, g.base_group_id)} in FY{g.go_live_fy}") if g.base_group_id and moving
+                    else _t(lang, f"{group_name(ctx, g.base_group_id)}にとどまる（{len(g.joining)}団体が新規参加）",
+                            f"stays in {group_name(ctx, g.base_group_id)} ({len(g.joining)} joiner(s))")
+                    if g.base_group_id else
+                    _t(lang, f"新グループ {gid}（{'、'.join(ctx.data.name(c) for c in g.members if c != code)}）を"
+                             f"{g.go_live_fy}年度に設立", f"founds new group {gid} with "
+                             f"{', '.join(ctx.data.name(c) for c in g.members if c != code)} in FY{g.go_live_fy}"))
+            return {"group_id": g.base_group_id, "members": g.members, "fy": g.go_live_fy, "status": plan.status,
+                    "reason": what}
+    if code in ctx.group_of:
+        gid = ctx.group_of[code]
+        return {"group_id": gid, "members": None, "fy": None, "status": plan.status,
+                "reason": _t(lang, f"{group_name(ctx, gid)}にとどまる（変更なし）", f"stays in {group_name(ctx, gid)} (unchanged)")}
+    why = eligible(ctx, ctx.pos[code])
+    return {"group_id": None, "members": None, "fy": None, "status": plan.status,
+            "reason": why or _t(lang, "単独のまま：県全体の最適案では、この団体を含むグループより他の組み合わせの価値が高い",
+                                "stays alone: in the prefecture's optimum other combinations are worth more than any "
+                                "group with it")}
 
 
 def match(ctx: Context, code: str, top: int = 5, lang: str = "ja") -> dict:
@@ -198,6 +354,7 @@ def match(ctx: Context, code: str, top: int = 5, lang: str = "ja") -> dict:
         raise InputError(Problem("--municipality", None, None, f"unknown municipality code '{code}'"))
     if lang not in ("ja", "en"):
         raise InputError(Problem("--lang", None, None, "must be ja or en"))
+    plan = _plan_view(ctx, code, lang)
     current = ctx.group_of.get(code)
     if current is not None:  # evaluate as if choosing afresh: out of its group, its survey values kept
         ctx = Context(ctx.data.without_member(code), ctx.scenario, reuse=ctx)
@@ -206,36 +363,83 @@ def match(ctx: Context, code: str, top: int = 5, lang: str = "ja") -> dict:
     scope = _scope(ctx, code)
     options: list[Option] = []
     blocked: dict[str, str] = {}
-    if not not_eligible:
-        joins, blocked = _join_options(ctx, code, scope, lang)
-        options = joins + _new_options(ctx, code, scope, lang)
+    if not not_eligible or current is not None:
+        joins, blocked = _join_options(ctx, code, scope, lang, current)
+        options = joins + ([] if not_eligible else _new_options(ctx, code, scope, lang))
+        if not_eligible:  # e.g. unwilling, or alone/locked by the scenario: only staying where it is
+            options = [o for o in options if o.kind == "stay"]
+    _model_scores(ctx, code, options, lang)
     alone_reasons = [_t(lang, "単独：比較の基準", "stay alone: the baseline")]
-    for o in options:
-        if current is not None and o.group_id == current:
-            o.reasons.insert(0, _t(lang, f"現在の所属グループ（{current}）", f"its current group ({current})"))
     if not_eligible:
         alone_reasons.append(not_eligible)
     elif not options:
-        alone_reasons.append(_t(lang, "規則を満たすグループ案がない", "no group option satisfies the rules"))
+        alone_reasons.append(_t(lang, "参加できるグループがない", "no group can take it"))
         for gid, why in list(blocked.items())[:5]:
             alone_reasons.append(f"{gid}: {why}")
-    options.append(Option("alone", None, [], 0.0, 0.0, 0.0, None, None,
-                          {"npv_yen": 0, "annual_savings_yen": 0, "share_yen": 0, "transfer_yen": 0,
-                           "shapley_yen": None, "individually_rational": True}, alone_reasons))
-    options.sort(key=lambda o: (-o.score, o.kind != "join", o.group_id or "", o.partners))
-    alone = next(o for o in options if o.kind == "alone")
-    shown = options[:top]
+    elif not any(not o.extra.get("breaks_rules") and o.municipality["individually_rational"] for o in options):
+        alone_reasons.append(_t(lang, "規則をすべて満たす選択肢がない", "no option follows every rule of the plan"))
+        for o in sorted(options, key=lambda o: -o.extra["model_score"])[:3]:
+            why = ", ".join(o.extra.get("breaks_rules") or ["individual_rationality"])
+            alone_reasons.append(f"{o.extra.get('group_name') or o.group_id}: {why}")
+    alone = Option("alone", None, [], 0.0, 0.0, 0.0, None, None,
+                   {"npv_yen": 0, "annual_savings_yen": 0, "share_yen": 0, "transfer_yen": 0,
+                    "shapley_yen": None, "individually_rational": True}, alone_reasons, extra={"breaks_rules": []})
+    # the model ranks; an option that breaks a rule of the plan or leaves someone worse off comes after "alone"
+    def admissible(o):
+        return not o.extra.get("breaks_rules") and o.municipality["individually_rational"]
+
+    good = sorted([o for o in options if admissible(o)], key=lambda o: (-o.extra["model_score"], o.group_id or ""))
+    rest = sorted([o for o in options if not admissible(o)], key=lambda o: (-o.extra["model_score"], o.group_id or ""))
+    ranked = good + [alone] + rest
+    shown = ranked[:top]
     if alone not in shown:
         shown.append(alone)
     for r, o in enumerate(shown, start=1):
         o.rank = r
+    first = shown[0]
+    if first.group_id in ctx.data.groups.index:
+        plan["group_renewal_fy"] = int(ctx.data.groups.at[first.group_id, "next_renewal_fy"])
+    agree = (first.kind == "alone" and plan["group_id"] is None and plan["members"] is None) or (
+        first.group_id is not None and first.group_id == plan["group_id"]) or (
+        first.kind == "new" and plan["members"] is not None and sorted(plan["members"]) == sorted(first.group.members))
+    if not agree:
+        plan["differs"] = _why_differs(first, plan, lang)
     note = None
     if current is not None:
-        note = _t(lang, f"{ctx.data.name(code)}は{current}の構成団体です。選択肢は、いま改めて選ぶ場合として評価しています。",
-                  f"{ctx.data.name(code)} is a member of {current}; the options are evaluated as if it were choosing afresh.")
+        note = _t(lang, f"{ctx.data.name(code)}は{group_name(ctx, current)}（{current}）の構成団体です。"
+                        "選択肢は、いま改めて選ぶ場合として評価しています。",
+                  f"{ctx.data.name(code)} is a member of {group_name(ctx, current)} ({current}); the options are "
+                  "evaluated as if it were choosing afresh.")
     return {"municipality": code, "name": ctx.data.name(code), "prefecture": ctx.data.municipalities.at[code, "prefecture"],
-            "current_group": current, "note": note, "eligible": not not_eligible,
+            "current_group": current, "note": note, "eligible": not not_eligible, "plan": plan,
             "candidates": [o.as_dict() for o in shown], "blocked_groups": blocked, "options": shown}
+
+
+def _why_differs(first: Option, plan: dict, lang: str) -> str:
+    """One sentence: why the top-ranked option is not what the prefecture's optimal plan does."""
+    if first.extra.get("breaks_rules"):
+        return _t(lang, f"上位の選択肢は規則（{'、'.join(RULE_JA.get(r, r) for r in first.extra['breaks_rules'])}）に"
+                        "反するため、最適案には含まれない",
+                  f"the top option breaks the {', '.join(first.extra['breaks_rules'])} rule(s), which the plan keeps")
+    nxt = first.group is not None and first.group_id and int(first.group.go_live_fy)
+    aligned = first.extra.get("joins_at_renewal_fy")
+    if first.kind in ("join", "stay") and aligned is not None and plan.get("group_renewal_fy") not in (None, aligned):
+        return _t(lang, f"上位の選択肢はグループの{aligned}年度更新に合わせた参加。最適案（一斉移行の1時点の案）は"
+                        f"次回更新（{plan['group_renewal_fy']}年度）での参加だけを扱い、そこでは更新時期の差が"
+                        "許容範囲を超える",
+                  f"the top option joins at the group's FY{aligned} renewal; the plan (one wave) considers joins at "
+                  f"its next renewal (FY{plan['group_renewal_fy']}) only, where the renewal years are too far apart")
+    if not first.municipality["individually_rational"]:
+        return _t(lang, "上位の選択肢では既存構成団体が損をするため、最適案には含まれない",
+                  "in the top option the group's existing members would lose, so the plan does not take it")
+    if first.kind == "alone":
+        return _t(lang, "最適案は県全体の価値を最大にするため、この団体にも参加を求めている",
+                  "the plan maximises the prefecture's total value and places this municipality in a group")
+    if first.kind == "new":
+        return _t(lang, "新グループは全構成団体の合意が必要で、最適案では相手の団体が別のグループに入る",
+                  "a new group needs every partner to agree; in the plan its partners are placed elsewhere")
+    return _t(lang, "最適案では、このグループの定員・相手は県全体でより価値の高い組み合わせに使われる",
+              "in the plan, that group's capacity and partners are worth more to the prefecture in another combination")
 
 
 # --- precedents ---------------------------------------------------------------------------------------

@@ -71,3 +71,16 @@ def test_landlocked_prefectures_have_no_coast(data):
 def test_shipped_coastline_matches_the_geometry(data):
     km = geography.coastline_km(data.topology)
     np.testing.assert_allclose(km.loc[data.municipalities.index].round(2), data.municipalities["coastline_km"], atol=0.01)
+
+
+def test_shipped_edges_equal_a_fresh_derivation_from_the_boundaries(data):
+    from optimizer.graph import national_edges
+
+    fresh = national_edges(data.topology, data.boundaries, data.municipalities)
+    shipped = data.edges
+    key = ["a", "b"]
+    a = fresh.sort_values(key).reset_index(drop=True)
+    b = shipped.sort_values(key).reset_index(drop=True)
+    assert list(a["a"]) == list(b["a"]) and list(a["b"]) == list(b["b"]) and list(a["kind"]) == list(b["kind"])
+    for col in ("shared_border_km", "distance_km", "gap_km"):
+        assert np.allclose(a[col].to_numpy(float), b[col].to_numpy(float), atol=1e-5)

@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import optimizer as lg
@@ -26,21 +27,27 @@ def test_match_ranks_options_with_reasons_and_the_alone_baseline(kosaka):
     assert [c["rank"] for c in cands] == list(range(1, len(cands) + 1))
     assert any(c["kind"] == "alone" for c in cands)
     assert all(c["reasons"] for c in cands)
-    scores = [c["score"] for c in cands]
+    # the model ranks the options that follow every rule; "alone" comes next, then those that break one
+    k = next(j for j, c in enumerate(cands) if c["kind"] == "alone")
+    scores = [c["score"] for c in cands[:k]]
     assert scores == sorted(scores, reverse=True)
+    assert all(c["breaks_rules"] or not c["municipality"]["individually_rational"] for c in cands[k + 1:])
+    assert all(c["group_name"] for c in cands if c["kind"] != "alone")
     assert kosaka["current_group"] == "G009" and kosaka["note"]
 
 
-def test_every_option_satisfies_the_rules_and_equals_score(ctx, kosaka):
+def test_every_option_states_the_rules_it_breaks_and_equals_score(ctx, kosaka):
     free = Context(ctx.data.without_member("05303"), ctx.scenario, reuse=ctx)
     for o in kosaka["options"]:
         if o.kind == "alone":
             continue
         g = o.group
-        if o.kind == "join":
+        if o.kind in ("join", "stay"):
             base = base_of(free, o.group_id, o.extra["joins_at_renewal_fy"])
             order = free.data.group_members[o.group_id] + ["05303"]
-            assert violations(free, free.positions(order), base) == {}
+            broken = violations(free, free.positions(order), base)
+            broken.pop("size", None)  # capacity is a hard fact, checked before an option is offered
+            assert sorted(broken) == o.extra["breaks_rules"]  # soft rules are reasons, never silent removals
             fresh = score_group(free, g.members, go_live=g.go_live_fy, vendor=g.vendor, base_group=o.group_id)
         else:
             assert violations(free, free.positions(g.members)) == {}
@@ -89,3 +96,49 @@ def test_cli_match_json():
     assert out["municipality"] == "05303"
     assert {"rank", "kind", "group_id", "partners", "score", "npv_yen", "annual_savings_yen", "continuity_score",
             "go_live_fy", "reasons"} <= set(out["candidates"][0])
+
+
+def test_a_member_is_offered_to_stay_in_its_group_by_name(kosaka):
+    stay = [c for c in kosaka["candidates"] if c["kind"] == "stay"]
+    assert len(stay) == 1 and stay[0]["group_id"] == "G009"
+    assert stay[0]["group_name"] == "秋田県町村電算システム共同事業組合"
+    assert kosaka["plan"]["group_id"] == "G009"  # the optimal plan keeps it where it is
+
+
+def test_match_states_what_the_plan_does_and_why_the_top_option_differs(ctx):
+    res = match(ctx, "30206")  # 田辺市: the single-wave plan leaves it alone
+    assert res["plan"]["group_id"] is None and res["plan"]["reason"]
+    top = res["candidates"][0]
+    if top["kind"] != "alone":
+        assert res["plan"]["differs"]
+
+
+def test_unnamed_group_is_named_by_its_largest_members(ctx):
+    from optimizer.matchmaking import group_name
+
+    unnamed = [g for g in ctx.data.groups.index if str(ctx.data.groups.at[g, "name"]) in ("", "nan")]
+    assert unnamed
+    name = group_name(ctx, unnamed[0])
+    assert name and ("ほか" in name or "・" in name or len(ctx.data.group_members[unnamed[0]]) == 1)
+
+
+def test_ranking_model_learns_from_the_memberships_given(data):
+    from optimizer.ranking import fit
+
+    a = fit(Context(data, Scenario()))
+    fewer = data.with_changes(members=data.members[data.members["group_id"] != "G001"])
+    b = fit(Context(fewer, Scenario()))
+    assert a.memberships == 387 and b.memberships < a.memberships
+    assert not np.allclose(a.coef, b.coef)  # refitting on other membership files changes the model
+
+
+def test_ranking_fit_agrees_with_scikit_learn(ctx):
+    from sklearn.linear_model import LogisticRegression
+
+    from optimizer.ranking import logistic_regression, training_set
+
+    X, y, _ = training_set(ctx)
+    Z = (X - X.mean(axis=0)) / X.std(axis=0)
+    w, b = logistic_regression(Z, y)
+    ref = LogisticRegression(C=1.0, max_iter=5000, tol=1e-10).fit(Z, y)
+    assert np.allclose(w, ref.coef_[0], atol=1e-4) and abs(b - ref.intercept_[0]) < 1e-4

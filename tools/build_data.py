@@ -5,7 +5,7 @@ Run once by a maintainer (not at run time, not by users):
     python tools/build_data.py [--shared ../shared/data] [--seed 20171001]
 
 It writes ``data/systems/municipalities.csv``, ``groups.csv``, ``group_members.csv``,
-``hazard.csv`` (exposure derived from geometry, optimizer/hazard.py), ``survey.csv`` (real group membership, synthetic remainder; see optimizer/synthetic.py)
+``edges.csv`` (the national graph, optimizer/graph.py), ``hazard.csv`` (exposure derived from geometry, optimizer/hazard.py), ``survey.csv`` (real group membership, synthetic remainder; see optimizer/synthetic.py)
 and ``vendors.csv``. Outputs are deterministic for a given seed.
 """
 
@@ -80,6 +80,10 @@ def main() -> None:
     ).sort_values("code")
     assert len(muni) == 1741 and muni.code.is_unique
     muni.to_csv(out / "municipalities.csv", index=False, encoding="utf-8")
+    from optimizer.graph import national_edges
+
+    edges = national_edges(topo, bnd, muni.set_index("code", drop=False))
+    edges.to_csv(out / "edges.csv", index=False, encoding="utf-8", float_format="%.6f")
     exposure = hazard.geometry_exposure(geometry_segments := geography.coastline_segments(topo_dst), muni.code)
     exposure.to_csv(out / "hazard.csv", index=False, encoding="utf-8")
     del geometry_segments

@@ -46,8 +46,9 @@ NOTEBOOKS = {
         md("# 02 · 支援アドバイザー向け提案 (advisor proposal)\n\n\"Where should 小坂町 go, and why?\" Ranked options "
            "with reasons, and the precedent groups whose advisers to invite.\n\n" + SYNTH),
         code("import pandas as pd\nimport optimizer as lg\n\ndata = lg.load()\nres = lg.match(data, '05303', top=5)\n"
-             "print(res['note'])\npd.DataFrame([{'rank': c['rank'], 'kind': c['kind'], 'group': c['group_id'], "
-             "'partners': ', '.join(data.name(p) for p in c['partners']), 'score_yen': c['score'], "
+             "print(res['note'])\nprint('plan:', res['plan']['reason'], res['plan'].get('differs', ''))\npd.DataFrame([{'rank': c['rank'], 'kind': c['kind'], 'group': c['group_id'], "
+             "'name': c.get('group_name'), 'partners': ', '.join(data.name(p) for p in c['partners']), "
+             "'model_score': c['score'], 'value_yen': c['value_yen'], "
              "'own_npv_yen': c['municipality']['npv_yen'], 'continuity': c['continuity_score']} for c in res['candidates']])"),
         code("for c in res['candidates']:\n    print(c['rank'], c['kind'], c['group_id'] or '')\n"
              "    for r in c['reasons']:\n        print('   -', r)"),
