@@ -304,3 +304,11 @@ def test_fuzz_outputs_never_carry_a_payload(tmp_path):
                 for cell in row:
                     assert not cell.startswith(("=", "+", "@")), (payload, cell)
                     assert not (cell.startswith("-") and not cell.lstrip("-").replace(".", "").isdigit()), cell
+
+
+def test_an_output_path_that_is_an_input_file_is_refused(tmp_path):
+    f = tmp_path / "survey.csv"
+    f.write_text((SYSTEMS / "survey.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    before = f.read_bytes()
+    r = run("propose", "--pref", "30", "--survey", str(f), "--out", str(f))
+    assert r.exit_code == 2 and no_traceback(r) and f.read_bytes() == before

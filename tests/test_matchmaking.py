@@ -142,3 +142,24 @@ def test_ranking_fit_agrees_with_scikit_learn(ctx):
     w, b = logistic_regression(Z, y)
     ref = LogisticRegression(C=1.0, max_iter=5000, tol=1e-10).fit(Z, y)
     assert np.allclose(w, ref.coef_[0], atol=1e-4) and abs(b - ref.intercept_[0]) < 1e-4
+
+
+def test_a_far_flung_prefecture_wide_group_is_offered_to_its_real_joiner(ctx):
+    # G009 (秋田県町村電算システム共同事業組合) spans 152 km: its farthest member is still offered it
+    members = ctx.data.group_members["G009"]
+    idx = ctx.positions(members)
+    far = members[int(ctx.distance[np.ix_(idx, idx)].max(axis=1).argmax())]
+    res = match(ctx, far, top=10)
+    offered = [c for c in res["candidates"] if c["group_id"] == "G009"]
+    assert offered and offered[0]["kind"] == "stay"
+
+
+def test_a_city_ranks_a_cities_group_above_a_towns_group_when_scale_is_the_only_difference(ctx):
+    from optimizer.ranking import FEATURES, model_for
+
+    model = model_for(ctx)
+    x = model.mean.copy()
+    cities, towns = x.copy(), x.copy()
+    cities[FEATURES.index("scale_gap")], towns[FEATURES.index("scale_gap")] = 0.1, 1.2
+    cities[FEATURES.index("city_gap")], towns[FEATURES.index("city_gap")] = 0.1, 0.9
+    assert model.score(cities)[0] > model.score(towns)[0]

@@ -1,0 +1,63 @@
+"""How long ``match`` takes: from the shell (start-up, loading, fitting, ranking) and in the Python API.
+
+    python benchmarks/match_speed.py [--runs 5] [--code 30206]
+
+Prints the median wall time of ``python3 cli.py match`` over several runs, and in one Python
+session: loading the data, the first ``match`` (fits the ranking and solves the prefecture's
+plan for the statement of what the plan does), and later ``match`` calls in the same prefecture.
+Baseline beside it: ``python3 cli.py info`` (start-up and loading only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def shell(args: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, check=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--code", default="30206")
+    args = ap.parse_args()
+    print(f"shell: cli.py info (start-up + load, baseline) median {shell(['info'], args.runs):.2f} s")
+    print(f"shell: cli.py match --municipality {args.code} median {shell(['match', '--municipality', args.code], args.runs):.2f} s")
+    t0 = time.perf_counter()
+    import optimizer as lg
+    from optimizer.api import context
+    from optimizer.matchmaking import match
+
+    data = lg.load()
+    ctx = context(data)
+    _ = ctx.adjacency_matrix
+    t1 = time.perf_counter()
+    match(ctx, args.code)
+    t2 = time.perf_counter()
+    m = data.municipalities
+    others = [c for c in m.index[m["prefecture_code"] == args.code[:2]] if c != args.code][:args.runs]
+    later = []
+    for c in others:
+        t = time.perf_counter()
+        match(ctx, c)
+        later.append(time.perf_counter() - t)
+    print(f"API: import + load {t1 - t0:.2f} s; first match {t2 - t1:.2f} s (fits the ranking, solves the plan); "
+          f"later matches in the prefecture median {statistics.median(later):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
