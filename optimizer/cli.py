@@ -354,7 +354,7 @@ def _status_line(plan) -> str:
 def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir, lang, survey, groups,
             group_members, as_json):
     """Propose new groups and expansions of existing ones (CP-SAT, validated)."""
-    from .api import context, scenario_of
+    from .api import context
     from .outputs import plan_payload, write_outputs
     from .plan import by_prefecture, propose as run, propose_all, totals
 

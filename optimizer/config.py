@@ -275,7 +275,7 @@ class Scenario:
                 problems.append((key, f"must be a list of at most {MAX_LIST} codes (text), got {items!r:.80}"))
         if isinstance(self.open_groups, list):
             if len(self.open_groups) > MAX_LIST or not all(isinstance(g, str) for g in self.open_groups):
-                problems.append(("open_groups", f"must be \"all\", \"none\" or a list of group ids"))
+                problems.append(("open_groups", "must be \"all\", \"none\" or a list of group ids"))
         elif self.open_groups not in ("all", "none"):
             problems.append(("open_groups", f"must be \"all\", \"none\" or a list of group ids, not {self.open_groups!r}"))
         if not problems:  # consistency between keys (each is a valid number now)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from .candidates import enumerate_candidates, open_groups
+from .candidates import enumerate_candidates
 from .context import Context
 from .errors import InputError, Problem
 from .rules import base_of, eligible, violations
@@ -421,7 +421,6 @@ def _why_differs(first: Option, plan: dict, lang: str) -> str:
         return _t(lang, f"上位の選択肢は規則（{'、'.join(RULE_JA.get(r, r) for r in first.extra['breaks_rules'])}）に"
                         "反するため、最適案には含まれない",
                   f"the top option breaks the {', '.join(first.extra['breaks_rules'])} rule(s), which the plan keeps")
-    nxt = first.group is not None and first.group_id and int(first.group.go_live_fy)
     aligned = first.extra.get("joins_at_renewal_fy")
     if first.kind in ("join", "stay") and aligned is not None and plan.get("group_renewal_fy") not in (None, aligned):
         return _t(lang, f"上位の選択肢はグループの{aligned}年度更新に合わせた参加。最適案（一斉移行の1時点の案）は"

@@ -303,7 +303,7 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
     stats = {"municipalities": len(scope), "eligible": len(cs.eligible), "open_groups": len(cs.groups),
              "feasible_sets": cs.enumerated, "candidates": len(cs.candidates),
              "enumeration_seconds": round(t_enum, 3),
-             "search_space": (f"groups connected by land, sea or transit links"
+             "search_space": ("groups connected by land, sea or transit links"
                               + (f" or pairs within {sc.link_km:g} km" if sc.link_km else "")
                               + f", at most {sc.max_size} members; expansions by up to {sc.max_joiners} joiners"),
              "search_complete": cs.complete}
