@@ -461,7 +461,7 @@ def match(code, top, lang, scenario, out_dir, survey, groups, group_members, as_
             click.echo(f"   model score {model}; value {c['value_yen']:,} yen; own NPV {c['municipality']['npv_yen']:,} "
                        f"yen; group NPV {c['npv_yen']:,} yen; continuity "
                        f"{'-' if c['continuity_score'] is None else c['continuity_score']}; go-live {c['go_live_fy'] or '-'}")
-            for r in c["reasons"]:
+            for r in c["reasons"][lang]:
                 click.echo(f"   - {r}")
     if written:
         click.echo(f"wrote {', '.join(str(w) for w in written)}", err=as_json)

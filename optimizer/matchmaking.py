@@ -73,7 +73,7 @@ class Option:
         return {"rank": self.rank, "kind": self.kind, "group_id": self.group_id, "partners": self.partners,
                 "score": self.extra.get("model_score"), "value_yen": round(self.score), "npv_yen": round(self.npv_yen),
                 "annual_savings_yen": round(self.annual_savings_yen), "continuity_score": self.continuity_score,
-                "go_live_fy": self.go_live_fy, "municipality": self.municipality, "reasons": self.reasons,
+                "go_live_fy": self.go_live_fy, "municipality": self.municipality, "reasons": both(self.reasons),
                 **self.extra}
 
 
@@ -82,8 +82,26 @@ def _million(v: float) -> str:
     return "±0" if abs(v) < 5e5 else f"{v / 1e6:+,.0f}"
 
 
-def _t(lang: str, ja: str, en: str) -> str:
-    return ja if lang == "ja" else en
+class Bi(str):
+    """Text in the requested language that carries both languages (``.ja``, ``.en``): the JSON gives
+    every reason in both, the table and report the requested one."""
+
+    def __new__(cls, lang: str, ja: str, en: str):
+        obj = super().__new__(cls, ja if lang == "ja" else en)
+        obj.lang, obj.ja, obj.en = lang, ja, en
+        return obj
+
+    def __add__(self, other):
+        return Bi(self.lang, self.ja + getattr(other, "ja", str(other)), self.en + getattr(other, "en", str(other)))
+
+
+def _t(lang: str, ja: str, en: str) -> Bi:
+    return Bi(lang, ja, en)
+
+
+def both(texts: list) -> dict[str, list[str]]:
+    """A list of reasons in both languages (plain text, e.g. a rule's message, is the same in both)."""
+    return {"ja": [getattr(t, "ja", str(t)) for t in texts], "en": [getattr(t, "en", str(t)) for t in texts]}
 
 
 def _scope(ctx: Context, code: str) -> list[str]:
@@ -185,8 +203,8 @@ def _join_options(ctx: Context, code: str, scope: list[str], lang: str,
         own = _own(ctx, code, g)
         size = len(g.members) - 1
         kind = "stay" if gid == current else "join"
-        when = ("" if renewal == nxt else (f"（同グループの{renewal}年度更新に合わせて）" if lang == "ja"
-                                            else f" (aligned with its FY{renewal} renewal)"))
+        when = (_t(lang, "", "") if renewal == nxt else
+                _t(lang, f"（同グループの{renewal}年度更新に合わせて）", f" (aligned with its FY{renewal} renewal)"))
         name = group_name(ctx, gid)
         if kind == "stay":
             reasons = [_t(lang, f"現在の所属グループ（{name}、{size}団体）にとどまる",
@@ -311,7 +329,7 @@ def _feature_reason(name: str, v: float, lang: str, pro: bool = True) -> str:
                          "a partner outside its tsunami hazard area" if v > 0 else "no partner outside its tsunami hazard area"),
     }
     ja, en = texts.get(name, (name, name))
-    return ja if lang == "ja" else en
+    return _t(lang, ja, en)
 
 
 def _plan_view(ctx: Context, code: str, lang: str) -> dict:

@@ -414,7 +414,7 @@ def match_markdown(data: Dataset, res: dict, precedents: list[dict], lang: str =
                       f"{t['savings']} {_yen(c['municipality']['annual_savings_yen'], lang)}",
                       f"- {t['npv']} (group): {_yen(c['npv_yen'], lang)}; {t['score']} {c['continuity_score']}; "
                       f"{t['golive']} FY{c['go_live_fy']}"]
-        lines += [f"- {r}" for r in c["reasons"]] + [""]
+        lines += [f"- {r}" for r in c["reasons"][lang]] + [""]
     top = next((o for o in res["options"] if o.kind != "alone" and o.rank == 1), None)
     if top is not None and top.group is not None and top.group.shares:
         lines += _shares_section(top.group, lang)

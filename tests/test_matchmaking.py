@@ -26,7 +26,7 @@ def test_match_ranks_options_with_reasons_and_the_alone_baseline(kosaka):
     cands = kosaka["candidates"]
     assert [c["rank"] for c in cands] == list(range(1, len(cands) + 1))
     assert any(c["kind"] == "alone" for c in cands)
-    assert all(c["reasons"] for c in cands)
+    assert all(c["reasons"]["ja"] and len(c["reasons"]["ja"]) == len(c["reasons"]["en"]) for c in cands)
     # the model ranks the options that follow every rule; "alone" comes next, then those that break one
     k = next(j for j, c in enumerate(cands) if c["kind"] == "alone")
     scores = [c["score"] for c in cands[:k]]
@@ -66,17 +66,17 @@ def test_a_municipality_no_group_may_take_gets_alone_first_with_reasons(data):
     ctx = Context(data, Scenario(alone=["30201"]))
     res = match(ctx, "30201")
     assert res["candidates"][0]["kind"] == "alone"
-    assert any("must stay alone" in r for r in res["candidates"][0]["reasons"])
+    assert any("must stay alone" in r for r in res["candidates"][0]["reasons"]["ja"])
     strict = Context(data, Scenario(max_member_distance_km=1, join_link_km=0, max_joiners=0,
                                     model=ModelParameters(hazard_separation_km=1)))
     res = match(strict, "30202")
     first = res["candidates"][0]
-    assert first["kind"] == "alone" and len(first["reasons"]) > 1 and res["blocked_groups"]
+    assert first["kind"] == "alone" and len(first["reasons"]["ja"]) > 1 and res["blocked_groups"]
 
 
 def test_reasons_in_english(ctx):
     res = match(ctx, "30201", lang="en", top=3)
-    text = " ".join(r for c in res["candidates"] for r in c["reasons"])
+    text = " ".join(r for c in res["candidates"] for r in c["reasons"]["en"])
     assert "renewal" in text
     assert not any(word in text for word in ("団体", "更新", "削減", "単独"))  # names stay Japanese, prose is English
 

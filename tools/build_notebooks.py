@@ -51,9 +51,9 @@ NOTEBOOKS = {
              "'model_score': c['score'], 'value_yen': c['value_yen'], "
              "'own_npv_yen': c['municipality']['npv_yen'], 'continuity': c['continuity_score']} for c in res['candidates']])"),
         code("for c in res['candidates']:\n    print(c['rank'], c['kind'], c['group_id'] or '')\n"
-             "    for r in c['reasons']:\n        print('   -', r)"),
+             "    for r in c['reasons']['ja']:\n        print('   -', r)"),
         code("pd.DataFrame(lg.precedents(data, ['05303']))[['group_id', 'name', 'members', 'population', 'similarity', 'why']]"),
-        code("# the same in English\nen = lg.match(data, '05303', top=3, lang='en')\n[c['reasons'][:3] for c in en['candidates']]"),
+        code("# the same in English\nen = lg.match(data, '05303', top=3, lang='en')\n[c['reasons']['en'][:3] for c in en['candidates']]"),
     ],
     "03_what_if.ipynb": [
         md("# 03 · What-if scenarios\n\nChange the renewal window, the vendor mode and the pairing rule, force or "
