@@ -68,13 +68,6 @@ class Budget:
     deadline: float = float("inf")
     memory_bytes: float = float("inf")
 
-    @classmethod
-    def of(cls, seconds: float, megabytes: float) -> "Budget":
-        return cls(time.perf_counter() + seconds, megabytes * 2**20)
-
-    def remaining(self) -> float:
-        return self.deadline - time.perf_counter()
-
     def check(self, held_bytes: float = 0.0) -> None:
         if time.perf_counter() > self.deadline:
             raise BudgetExhausted("time budget (time_limit_s) used up")
@@ -133,7 +126,7 @@ def _grow(ctx: Context, level: np.ndarray, elig: np.ndarray, A: np.ndarray, base
     ``held_before`` (what the enumeration already holds).
     """
     out = []
-    held = held_before
+    grown = 0  # bytes of the new rows kept so far
     near_base = None
     if base is not None:  # eligible municipalities linked to the existing group (adjacent, or within join_link_km)
         near = ctx.adjacency_matrix[np.ix_(base.idx, elig)] | (ctx.distance[np.ix_(base.idx, elig)]
@@ -150,9 +143,9 @@ def _grow(ctx: Context, level: np.ndarray, elig: np.ndarray, A: np.ndarray, base
         new = _unique_rows(new)
         new = new[passes(ctx, _with_base(elig[new], base), base, HEREDITARY)]
         out.append(new)
-        held += new.nbytes
+        grown += new.nbytes
         if budget is not None:
-            budget.check(3 * (held - held_before) + held_before + level.nbytes)
+            budget.check(held_before + level.nbytes + 3 * grown)
     return _unique_rows(np.vstack(out)) if out else np.zeros((0, level.shape[1] + 1), dtype=np.int64)
 
 
@@ -162,19 +155,22 @@ def _with_base(rows: np.ndarray, base: Base | None) -> np.ndarray:
     return np.hstack([np.broadcast_to(base.idx, (len(rows), base.size)), rows])
 
 
+def closed_to_joiners(ctx: Context, gid: str) -> str | None:
+    """Why existing group ``gid`` takes no joiners under the data and scenario (``None`` if it may)."""
+    sc = ctx.scenario
+    if not bool(ctx.data.groups.at[gid, "open_to_new_members"]):
+        return "closed to new members (groups file)"
+    if gid in sc.locked:
+        return "locked (scenario)"
+    if sc.open_groups == "none" or (isinstance(sc.open_groups, list) and gid not in sc.open_groups):
+        return "not open in this scenario (open_groups)"
+    return None
+
+
 def open_groups(ctx: Context, positions: set[int]) -> list[str]:
     """Existing groups with a member in ``positions`` that accept joiners under the scenario."""
-    sc = ctx.scenario
-    out = []
-    for gid, codes in sorted(ctx.data.group_members.items()):
-        if not any(ctx.pos[c] in positions for c in codes):
-            continue
-        if not bool(ctx.data.groups.at[gid, "open_to_new_members"]) or gid in sc.locked:
-            continue
-        if sc.open_groups == "none" or (isinstance(sc.open_groups, list) and gid not in sc.open_groups):
-            continue
-        out.append(gid)
-    return out
+    return [gid for gid, codes in sorted(ctx.data.group_members.items())
+            if any(ctx.pos[c] in positions for c in codes) and closed_to_joiners(ctx, gid) is None]
 
 
 def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True, seed: str | None = None,

@@ -152,6 +152,7 @@ def main():
 def info(survey, groups, group_members, as_json):
     """Summary of the loaded data and its sources."""
     from .data import SOURCES, SYNTHETIC_NOTE
+    from .hazard import exposure_counts
 
     d = _load(survey, groups, group_members)
     out = {
@@ -162,8 +163,7 @@ def info(survey, groups, group_members, as_json):
         "survey": {"path": str(d.paths["survey"]), "rows": int(len(d.survey)), "synthetic_rows": d.synthetic_rows,
                    "by_status": {k: int(v) for k, v in d.survey["cloud_status"].value_counts().sort_index().items()}},
         "hazard": {"path": str(d.paths["hazard"]),
-                   "exposed": {h: int(((d.hazard.hazard == h) & (d.hazard["class"] != "none")).sum())
-                               for h in sorted(d.hazard.hazard.unique())},
+                   "exposed": {h: v["exposed"] for h, v in sorted(exposure_counts(d.hazard).items())},
                    "source": sorted(set(d.hazard.source))},
         "sources": SOURCES,
         "synthetic_note": SYNTHETIC_NOTE if d.synthetic_rows else None,
@@ -192,17 +192,14 @@ def info(survey, groups, group_members, as_json):
 @_handle_errors
 def validate(survey, groups, group_members, as_json):
     """Check survey, groups and hazard files; list every problem (exit 2) or print a summary."""
-    from .hazard import HAZARDS
+    from .hazard import exposure_counts
 
     d = _load(survey, groups, group_members)
-    hz = d.hazard
     out = {"ok": True,
            "survey": {"path": str(d.paths["survey"]), "rows": int(len(d.survey))},
            "groups": {"path": str(d.paths["groups"]), "rows": int(len(d.groups))},
            "group_members": {"path": str(d.paths["group_members"]), "rows": int(len(d.members))},
-           "hazard": {h: {"exposed": int(((hz.hazard == h) & (hz["class"] != "none")).sum()),
-                          "source": "file" if (hz[hz.hazard == h].source == "file").any() else "geometry"}
-                      for h in HAZARDS},
+           "hazard": exposure_counts(d.hazard),
            "not_in_survey": int(len(d.municipalities) - len(d.survey))}
     if as_json:
         click.echo(to_json(out))
@@ -322,7 +319,7 @@ def _plan_table(data, plan) -> str:
         rows.append({
             "id": f"P{k:02d}", "kind": g.kind, "base": g.base_group_id or "",
             "members": (f"{g.base_group_id}({len(g.members) - len(g.joining)}) + " if g.base_group_id else "")
-            + " ".join(data.name(c) for c in (g.joining if g.base_group_id else g.members)),
+            + " ".join(data.name(c) for c in g.movers),
             "go-live": str(g.go_live_fy), "vendor": g.vendor, "p50": f"{g.reduction_rate['p50']:.0%}",
             "savings/yr": round(g.annual_savings_yen), "NPV": round(g.npv_yen), "continuity": g.continuity.score,
         })

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .context import Context
-from .rules import exposed_matrix, safe_partner_matrix
+from .rules import exposed_matrix, pair_distances, safe_partner_matrix
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ def continuity_batch(ctx: Context, M: np.ndarray) -> dict[str, np.ndarray]:
     n_exposed = exposed.sum(axis=1)
     paired = (partnered & exposed).sum(axis=1)
     pairing = np.where(n_exposed == 0, 40.0, 40.0 * paired / np.maximum(n_exposed, 1))
-    D = ctx.distance[P[:, :, None], P[:, None, :]] * (valid[:, :, None] & valid[:, None, :])
+    D, both = pair_distances(ctx, M)
+    D = D * both
     dmax = D.max(axis=(1, 2)).astype(float)
     one_hazard = np.zeros(len(M), dtype=bool)
     for h in range(ctx.exposed.shape[1]):

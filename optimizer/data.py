@@ -120,6 +120,10 @@ class Dataset:
         survey.loc[code, "group_id"] = ""
         return self.with_changes(survey=survey, members=self.members[self.members["code"] != code])
 
+    def prefecture_names(self, codes) -> list[str]:
+        """The prefectures of some municipalities, by name, sorted (more than one: a group across a line)."""
+        return sorted({str(self.municipalities.at[c, "prefecture"]) for c in codes})
+
     def name(self, code: str) -> str:
         return str(self.municipalities.at[code, "name"]) if code in self.municipalities.index else code
 

@@ -44,13 +44,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, Problem
+from .graph import COASTAL_MIN_KM  # coast in a sea area for exposure (km), as for "coastal"
 
 HAZARDS = ("nankai", "japan_trench", "other_coast")
 HAZARD_LABELS = {"nankai": "南海トラフ津波", "japan_trench": "日本海溝・千島海溝津波", "other_coast": "その他の沿岸"}
 CLASSES = ("none", "exposed", "special")
 
-#: Minimum length of coast in a sea area for exposure (km), as for "coastal" (optimizer.graph).
-COASTAL_MIN_KM = 1.0
 
 #: Lakes whose shores are not sea: (lon_min, lon_max, lat_min, lat_max).
 LAKES = {
@@ -154,6 +153,16 @@ def combine(geometric: pd.DataFrame, supplied: pd.DataFrame | None) -> pd.DataFr
     keys = list(zip(out.loc[rows, "code"], out.loc[rows, "hazard"]))
     out.loc[rows, "class"] = [given.get(k, "none") for k in keys]
     out.loc[rows, "source"] = "file"
+    return out
+
+
+def exposure_counts(table: pd.DataFrame) -> dict[str, dict]:
+    """Per hazard: municipalities exposed (``exposed`` or ``special``) and where the classes came from."""
+    out = {}
+    for h in HAZARDS:
+        rows = table[table["hazard"] == h]
+        out[h] = {"exposed": int(rows["class"].isin(("exposed", "special")).sum()),
+                  "source": "file" if (rows["source"] == "file").any() else "geometry"}
     return out
 
 

@@ -201,7 +201,7 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
                                "vendor": g.vendor, "savings": round(g.annual_savings_yen), "npv": round(g.npv_yen),
                                "p10": g.reduction_rate["p10"], "p90": g.reduction_rate["p90"],
                                "continuity": g.continuity.score, "pairing": g.continuity.pairing_ok,
-                               "prefectures": sorted({str(data.municipalities.at[x, "prefecture"]) for x in g.members})}
+                               "prefectures": data.prefecture_names(g.members)}
         info[c] = rec
     shapes = []
     for c, d in zip(codes, paths):

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from .candidates import enumerate_candidates
+from .candidates import closed_to_joiners, enumerate_candidates
 from .context import Context
 from .errors import InputError, Problem
 from .rules import base_of, eligible, violations
@@ -155,19 +155,21 @@ def group_name(ctx: Context, gid: str) -> str:
     if name and name.lower() != "nan":
         return name
     codes = sorted(ctx.data.group_members.get(gid, []), key=lambda c: (-ctx.population[ctx.pos[c]], c))
-    head = "・".join(ctx.data.name(c) for c in codes[:2])
-    return head + (f"ほか{len(codes) - 2}団体" if len(codes) > 2 else "")
+    return _short_name(ctx, codes, "ja")
+
+
+def _short_name(ctx: Context, codes: list[str], lang: str) -> str:
+    """A group named by its first two members and how many more ("A・Bほか2団体", "A, B and 2 more")."""
+    more = len(codes) - 2
+    return _t(lang, "・".join(ctx.data.name(c) for c in codes[:2]) + (f"ほか{more}団体" if more > 0 else ""),
+              ", ".join(ctx.data.name(c) for c in codes[:2]) + (f" and {more} more" if more > 0 else ""))
 
 
 def _hard_block(ctx: Context, gid: str) -> str | None:
     """Why a group cannot take a joiner at all, by hard fact (closed, locked, full), else ``None``."""
     sc = ctx.scenario
-    if not bool(ctx.data.groups.at[gid, "open_to_new_members"]):
-        return "closed to new members (groups file)"
-    if gid in sc.locked:
-        return "locked (scenario)"
-    if sc.open_groups == "none" or (isinstance(sc.open_groups, list) and gid not in sc.open_groups):
-        return "not open in this scenario (open_groups)"
+    if why := closed_to_joiners(ctx, gid):
+        return why
     if sc.max_joiners == 0:
         return "no joiners allowed (scenario: max_joiners = 0)"
     if len(ctx.data.group_members[gid]) >= int(ctx.data.groups.at[gid, "max_members"]):
@@ -261,10 +263,7 @@ def _new_options(ctx: Context, code: str, scope: list[str], lang: str) -> list[O
         options.append(Option("new", None, partners, p_form * own.pop("score"), g.npv_yen, g.annual_savings_yen,
                               g.continuity.score, g.go_live_fy, own, reasons, g,
                               extra={"formation_probability": round(p_form, 3), "breaks_rules": [],
-                                     "group_name": _t(lang, "・".join(ctx.data.name(c) for c in g.members[:2])
-                                                      + (f"ほか{len(g.members) - 2}団体" if len(g.members) > 2 else ""),
-                                                      ", ".join(ctx.data.name(c) for c in g.members[:2])
-                                                      + (f" and {len(g.members) - 2} more" if len(g.members) > 2 else ""))}))
+                                     "group_name": _short_name(ctx, g.members, lang)}))
     options.sort(key=lambda o: (-o.score, o.partners))
     return options[:NEW_OPTIONS]
 
@@ -344,7 +343,7 @@ def _plan_view(ctx: Context, code: str, lang: str) -> dict:
     for k, g in enumerate(plan.groups, start=1):
         if code in g.members:
             gid = g.base_group_id if g.base_group_id else f"P{k:02d}"
-            moving = code in (g.joining if g.base_group_id else g.members)
+            moving = code in g.movers
             what = (_t(lang, f"{group_name(ctx, g.base_group_id)}に{g.go_live_fy}年度に参加",
                        f"joins {group_name(ctx, g.base_group_id)} in FY{g.go_live_fy}") if g.base_group_id and moving
                     else _t(lang, f"{group_name(ctx, g.base_group_id)}にとどまる（{len(g.joining)}団体が新規参加）",
@@ -394,7 +393,7 @@ def match(ctx: Context, code: str, top: int = 5, lang: str = "ja") -> dict:
         alone_reasons.append(_t(lang, "参加できるグループがない", "no group can take it"))
         for gid, why in list(blocked.items())[:5]:
             alone_reasons.append(f"{gid}: {why}")
-    elif not any(not o.extra.get("breaks_rules") and o.municipality["individually_rational"] for o in options):
+    elif not any(map(_admissible, options)):
         alone_reasons.append(_t(lang, "規則をすべて満たす選択肢がない", "no option follows every rule of the plan"))
         for o in sorted(options, key=lambda o: -o.extra["model_score"])[:3]:
             why = ", ".join(o.extra.get("breaks_rules") or ["individual_rationality"])
@@ -403,12 +402,8 @@ def match(ctx: Context, code: str, top: int = 5, lang: str = "ja") -> dict:
                    {"npv_yen": 0, "annual_savings_yen": 0, "share_yen": 0, "transfer_yen": 0,
                     "shapley_yen": None, "individually_rational": True}, alone_reasons, extra={"breaks_rules": []})
     # the model ranks; an option that breaks a rule of the plan or leaves someone worse off comes after "alone"
-    def admissible(o):
-        return not o.extra.get("breaks_rules") and o.municipality["individually_rational"]
-
-    good = sorted([o for o in options if admissible(o)], key=lambda o: (-o.extra["model_score"], o.group_id or ""))
-    rest = sorted([o for o in options if not admissible(o)], key=lambda o: (-o.extra["model_score"], o.group_id or ""))
-    ranked = good + [alone] + rest
+    by_model = sorted(options, key=lambda o: (-o.extra["model_score"], o.group_id or ""))
+    ranked = [o for o in by_model if _admissible(o)] + [alone] + [o for o in by_model if not _admissible(o)]
     shown = ranked[:top]
     if alone not in shown:
         shown.append(alone)
@@ -431,6 +426,11 @@ def match(ctx: Context, code: str, top: int = 5, lang: str = "ja") -> dict:
     return {"municipality": code, "name": ctx.data.name(code), "prefecture": ctx.data.municipalities.at[code, "prefecture"],
             "current_group": current, "note": note, "eligible": not not_eligible, "plan": plan,
             "candidates": [o.as_dict() for o in shown], "blocked_groups": blocked, "options": shown}
+
+
+def _admissible(o: Option) -> bool:
+    """An option the plan could take: it breaks no rule and leaves every member at least as well off."""
+    return not o.extra.get("breaks_rules") and o.municipality["individually_rational"]
 
 
 def _why_differs(first: Option, plan: dict, lang: str) -> str:

@@ -43,7 +43,7 @@ def plan_rows(data: Dataset, plans: list[Plan], lang: str = "ja") -> list[dict]:
     rows = []
     for p_no, plan in enumerate(plans, start=1):
         for k, g in enumerate(plan.groups, start=1):
-            prefs = sorted({m.at[c, "prefecture"] for c in g.members})
+            prefs = data.prefecture_names(g.members)
             share = {x["code"]: x for x in g.shares or []}
             for c in g.members:
                 sh = share.get(c, {})

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .candidates import Budget, enumerate_candidates
+from .candidates import Budget, closed_to_joiners, enumerate_candidates
 from .config import Scenario
 from .context import Context
 from .errors import InputError, Problem
@@ -149,7 +149,7 @@ def participation(ctx: Context, groups: list[GroupScore], eligible_codes: list[s
     for c in eligible_codes:
         rows[band(c)]["eligible"] += 1
     for g in groups:
-        movers = set(g.joining if g.base_group_id else g.members)
+        movers = set(g.movers)
         for s in g.shares or []:
             r = rows[band(s["code"])]
             r["placed"] += s["code"] in movers
@@ -215,8 +215,7 @@ def _explain_together(ctx: Context, T: list[str]) -> list[str]:
     base = base_of(ctx, groups[0]) if len(groups) == 1 else None
     if base is not None:
         gid = base.group_id
-        if sc.open_groups == "none" or (isinstance(sc.open_groups, list) and gid not in sc.open_groups) \
-                or not bool(ctx.data.groups.at[gid, "open_to_new_members"]) or gid in sc.locked:
+        if closed_to_joiners(ctx, gid):
             reasons.append(f"existing group {gid} does not accept joiners")
         joiners = [c for c in T if c not in ctx.group_of]
         idx = np.concatenate([base.idx, ctx.positions(joiners)])
@@ -271,7 +270,7 @@ def _plan_from(ctx: Context, cs, sol: Solution, scope, prefectures, stats) -> Pl
         groups.append(score_group(ctx, codes, go_live=c.go_live, vendor=ctx.vendor_names[c.vendor], base_group=base,
                                   shares=True))
     groups.sort(key=lambda g: (-g.value, g.members))
-    moved = {c for g in groups for c in (g.joining if g.base_group_id else g.members)}
+    moved = {c for g in groups for c in g.movers}
     alone = sorted(ctx.codes[i] for i in cs.eligible if ctx.codes[i] not in moved)
     return Plan(status=sol.status, objective=sum(g.value for g in groups) if groups else 0.0,
                 best_bound=sol.best_bound, gap=sol.gap, solve_seconds=sol.solve_seconds, scenario=ctx.scenario,
@@ -381,7 +380,7 @@ def by_prefecture(ctx: Context, plan: Plan) -> list[dict]:
         for p in gp:
             rows[p]["groups"] += 1
             rows[p]["cross_prefecture_groups"] += len(gp) > 1
-        movers = set(g.joining if g.base_group_id else g.members)
+        movers = set(g.movers)
         for sh in g.shares or []:
             r = rows[sh["code"][:2]]
             r["moving"] += sh["code"] in movers
@@ -401,7 +400,7 @@ def totals(plan: Plan) -> dict:
         "new_groups": sum(g.kind == "new" for g in gs),
         "expansions": sum(g.kind == "expand" for g in gs),
         "cross_prefecture_groups": sum(len(group_prefectures(g)) > 1 for g in gs),
-        "municipalities_moving": sum(len(g.joining if g.base_group_id else g.members) for g in gs),
+        "municipalities_moving": sum(len(g.movers) for g in gs),
         "objective": round(plan.objective),
         "npv_yen": round(sum(g.npv_yen for g in gs)),
         "national_npv_yen": round(sum(g.national_npv_yen for g in gs)),
@@ -419,8 +418,8 @@ def compare(a: Plan, b: Plan) -> dict:
     ka, kb = {key(g): g for g in a.groups}, {key(g): g for g in b.groups}
     only_a = [ka[k] for k in ka if k not in kb]
     only_b = [kb[k] for k in kb if k not in ka]
-    moved_a = {c for g in a.groups for c in (g.joining if g.base_group_id else g.members)}
-    moved_b = {c for g in b.groups for c in (g.joining if g.base_group_id else g.members)}
+    moved_a = {c for g in a.groups for c in g.movers}
+    moved_b = {c for g in b.groups for c in g.movers}
     return {
         "same_groups": len(ka.keys() & kb.keys()),
         "only_in_a": [{"members": g.members, "base_group_id": g.base_group_id, "value": round(g.value)} for g in only_a],

@@ -166,11 +166,6 @@ class RankingModel:
     def contributions(self, x: np.ndarray) -> np.ndarray:
         return (x - self.mean) / self.scale * self.coef
 
-    def as_dict(self) -> dict:
-        return {"method": "logistic regression (scikit-learn, L2, standardised features)",
-                "coefficients": dict(zip(FEATURES, np.round(self.coef, 4).tolist())),
-                "memberships": self.memberships, "pairs": self.pairs}
-
 
 def training_set(ctx: Context, groups: GroupFrame | None = None, exclude: set[str] = frozenset()):
     """Every membership (but ``exclude``) as a query: its pairs with its candidate groups and the label."""

@@ -210,7 +210,7 @@ def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
     full = g if g.shares is not None else score_group(ctx, g.members, go_live=g.go_live_fy, vendor=g.vendor,
                                                       base_group=g.base_group_id, shares=True)
     kind = t["kind_new"] if g.kind == "new" else t["kind_expand"].format(g=g.base_group_id)
-    prefs = sorted({str(data.municipalities.at[c, "prefecture"]) for c in g.members})
+    prefs = data.prefecture_names(g.members)
     cross = (f" ({'県境を越える' if lang == 'ja' else 'across prefecture lines'}: {'・'.join(prefs)})"
              if len(prefs) > 1 else "")
     lines = [f"### P{k:02d}: {kind}{cross}", ""]

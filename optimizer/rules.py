@@ -168,7 +168,8 @@ def _vendor_explain(ctx, idx, base=None):
 
 
 # --- distance -----------------------------------------------------------------------------------------
-def _pair_distances(ctx, M):
+def pair_distances(ctx, M):
+    """Distances between the members of each row (rows x columns x columns) and which pairs are both real."""
     P, valid = _masked(M)
     D = ctx.distance[P[:, :, None], P[:, None, :]]
     both = valid[:, :, None] & valid[:, None, :]
@@ -176,7 +177,7 @@ def _pair_distances(ctx, M):
 
 
 def _distance_check(ctx, M, base=None):
-    D, both = _pair_distances(ctx, M)
+    D, both = pair_distances(ctx, M)
     lim = ctx.scenario.max_member_distance_km
     if base is None:
         return np.all((D <= lim) | ~both, axis=(1, 2))
@@ -215,7 +216,7 @@ def _prefecture_check(ctx, M, base=None):
 
 
 def _prefecture_explain(ctx, idx, base=None):
-    prefs = sorted({str(ctx.data.municipalities.at[ctx.codes[i], "prefecture"]) for i in idx})
+    prefs = ctx.data.prefecture_names([ctx.codes[i] for i in idx])
     return f"members in {len(prefs)} prefectures ({', '.join(prefs)}) with cross_prefecture = false"
 
 
@@ -272,7 +273,7 @@ def safe_partner_matrix(ctx, M) -> np.ndarray:
     """
     m = ctx.model
     P, valid = _masked(M)
-    D, both = _pair_distances(ctx, M)
+    D, both = pair_distances(ctx, M)
     not_self = ~np.eye(M.shape[1], dtype=bool)[None]
     far = (D >= m.hazard_separation_km) & both & not_self
     any_far = far.any(axis=2)

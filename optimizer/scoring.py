@@ -39,7 +39,7 @@ from . import cost
 from .context import Context
 from .continuity import Continuity, continuity, continuity_batch
 from .errors import InputError, Problem
-from .rules import Base, base_of, eligible, violations
+from .rules import Base, base_of, eligible, pair_distances, violations
 
 
 @dataclass
@@ -75,6 +75,11 @@ class GroupScore:
         if self.note == "alone":
             return "alone"
         return "expand" if self.base_group_id else "new"
+
+    @property
+    def movers(self) -> list[str]:
+        """The municipalities that move into the group: a new group's members, an expansion's joiners."""
+        return self.joining if self.base_group_id else self.members
 
     @property
     def in_core(self) -> bool | None:
@@ -189,9 +194,8 @@ def coordination_batch(ctx: Context, M: np.ndarray) -> np.ndarray:
     Zero for padding and for a one-member set.
     """
     valid = M >= 0
-    P = np.where(valid, M, 0)
-    both = valid[:, :, None] & valid[:, None, :]
-    D = np.where(both, ctx.distance[P[:, :, None], P[:, None, :]], 0.0).astype(float)
+    D, both = pair_distances(ctx, M)
+    D = np.where(both, D, 0.0).astype(float)
     total = np.where(valid, D.sum(axis=1), np.inf)
     centre = np.argmin(total, axis=1)
     return ctx.model.coordination_yen_per_km * D[np.arange(len(M)), :, centre] * valid

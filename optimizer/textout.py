@@ -6,6 +6,7 @@ import html
 import json
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -74,6 +75,12 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -> None:
     """Write a file so that readers see either the old or the complete new content."""
     path = Path(path)
@@ -82,9 +89,7 @@ def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode(encoding) if isinstance(data, str) else data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -101,27 +106,19 @@ def write_folder(out_dir: str | Path, files: dict[str, str | bytes], encoding: s
         raise OSError(20, "not a folder", str(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
-    umask = os.umask(0)
-    os.umask(umask)
     try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp creates 0700; files and sub-folders get the usual ones
         for name, data in files.items():  # names may hold one sub-folder level ("alt2/map.html")
             (tmp / name).parent.mkdir(exist_ok=True)
             (tmp / name).write_bytes(data.encode(encoding) if isinstance(data, str) else data)
-            os.chmod(tmp / name, 0o666 & ~umask)
-        for sub in {(tmp / name).parent for name in files} | {tmp}:
-            os.chmod(sub, 0o777 & ~umask)
         if not out.exists():
             os.rename(tmp, out)
         else:
             for name in files:
                 (out / name).parent.mkdir(exist_ok=True)
                 os.replace(tmp / name, out / name)
-            import shutil
-
             shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
-        import shutil
-
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return [out / name for name in files]
