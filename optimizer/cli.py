@@ -115,6 +115,18 @@ def _scenario(path, survey):
     return sc
 
 
+SYNTHETIC_LINE = "NOTE: vendors and renewal years in the shipped survey are SYNTHETIC; use --survey for real data."
+
+
+def _synthetic(d, out: dict) -> bool:
+    """Mark a result that synthetic survey values fed: the note goes into the JSON, the caller prints the line."""
+    if d.synthetic_rows:
+        from .data import SYNTHETIC_NOTE
+
+        out["synthetic_note"] = SYNTHETIC_NOTE
+    return bool(d.synthetic_rows)
+
+
 #: The most members ``score`` accepts (the largest real group has 34).
 MAX_MEMBERS = 60
 
@@ -269,6 +281,7 @@ def score(members, group_id, go_live, as_new, scenario, survey, groups, group_me
     res = api_score(d, codes, go_live=go_live, scenario=_scenario(scenario, survey), as_new=as_new)
     out = res.as_dict()
     out.pop("value")
+    synthetic = _synthetic(d, out)
     if as_json:
         click.echo(to_json(out))
         return
@@ -309,6 +322,8 @@ def score(members, group_id, go_live, as_new, scenario, survey, groups, group_me
         click.echo(f"rule broken ({v['rule']}): {v['message']}")
     if not out["violations"]:
         click.echo("every rule holds")
+    if synthetic:
+        click.echo(SYNTHETIC_LINE)
     for w in out["warnings"]:
         click.echo(f"warning: {w}")
 
@@ -384,6 +399,8 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
                        f"{t['cross_prefecture_groups']} across prefecture lines), {t['municipalities_moving']} "
                        f"municipalities moving, NPV {t['npv_yen']:,} yen")
             click.echo(_status_line(plan))
+            if d.synthetic_rows:
+                click.echo(SYNTHETIC_LINE)
         if out_dir:
             click.echo(f"wrote {', '.join(str(w) for w in written)}", err=as_json)
         return
@@ -411,7 +428,7 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
             click.echo(_status_line(plan))
         click.echo(f"alone (eligible, no group proposed): {', '.join(d.name(c) for c in plans[0].alone) or '-'}")
         if d.synthetic_rows:
-            click.echo("NOTE: vendors and renewal years in the shipped survey are SYNTHETIC; use --survey for real data.")
+            click.echo(SYNTHETIC_LINE)
     if written:
         names = [str(w.relative_to(out_dir)) for w in written]
         click.echo(f"wrote {len(written)} files to {out_dir}: {', '.join(names)}", err=as_json)
@@ -434,6 +451,7 @@ def match(code, top, lang, scenario, out_dir, survey, groups, group_members, as_
     scenario = _scenario(scenario, survey)
     res = api_match(d, code, top=top, lang=lang, scenario=scenario)
     out = {k: v for k, v in res.items() if k != "options"}
+    synthetic = _synthetic(d, out)
     written = []
     if out_dir:
         from .report import write_match_report
@@ -460,6 +478,8 @@ def match(code, top, lang, scenario, out_dir, survey, groups, group_members, as_
                        f"{'-' if c['continuity_score'] is None else c['continuity_score']}; go-live {c['go_live_fy'] or '-'}")
             for r in c["reasons"][lang]:
                 click.echo(f"   - {r}")
+        if synthetic:
+            click.echo("\n" + SYNTHETIC_LINE)
     if written:
         click.echo(f"wrote {', '.join(str(w) for w in written)}", err=as_json)
 

@@ -67,3 +67,12 @@ def test_score_unknown_code_exits_2():
 def test_score_existing_group():
     out = json.loads(run("score", "--group", "G015", "--json").stdout)
     assert len(out["members"]) == 18
+
+
+def test_score_and_match_say_when_synthetic_values_fed_them():
+    for args in (["score", "--members", "30341,30361"], ["match", "--municipality", "30206", "--top", "2"]):
+        r = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True, cwd=ROOT)
+        assert r.returncode == 0 and "SYNTHETIC" in r.stdout
+        j = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args, "--json"], capture_output=True, text=True,
+                           cwd=ROOT)
+        assert "synthetic_note" in json.loads(j.stdout)
