@@ -55,6 +55,7 @@ class Candidate:
     npv: float
     go_live: int
     vendor: int
+    join: tuple[int, ...] = ()  # each member's go-live year (same order as members; a roadmap's schedule)
 
 
 class BudgetExhausted(Exception):
@@ -84,6 +85,7 @@ class CandidateSet:
     ineligible: dict[int, str] = field(default_factory=dict)
     base_members: dict[str, frozenset] = field(default_factory=dict)
     complete: bool = True  # False when the work budget ran out before every feasible set was grown
+    in_feasible: set = field(default_factory=set)  # eligible positions in some set that passes every rule
     stopped: str = ""  # why and where the enumeration stopped
 
     @property
@@ -106,7 +108,7 @@ def passes(ctx: Context, rows: np.ndarray, base: Base | None, rules) -> np.ndarr
 CANDIDATE_BYTES = 600
 
 
-def _unique_rows(a: np.ndarray) -> np.ndarray:
+def unique_rows(a: np.ndarray) -> np.ndarray:
     """The distinct rows of an integer matrix, in lexicographic order (``np.unique(a, axis=0)``, faster:
     a lexsort over the columns instead of a sort of the rows as opaque records)."""
     if len(a) < 2:
@@ -140,13 +142,13 @@ def _grow(ctx: Context, level: np.ndarray, elig: np.ndarray, A: np.ndarray, base
         nb[np.arange(len(chunk))[:, None], chunk] = False
         rows, w = np.nonzero(nb)
         new = np.sort(np.hstack([chunk[rows], w[:, None]]), axis=1)
-        new = _unique_rows(new)
+        new = unique_rows(new)
         new = new[passes(ctx, _with_base(elig[new], base), base, HEREDITARY)]
         out.append(new)
         grown += new.nbytes
         if budget is not None:
             budget.check(held_before + level.nbytes + 3 * grown)
-    return _unique_rows(np.vstack(out)) if out else np.zeros((0, level.shape[1] + 1), dtype=np.int64)
+    return unique_rows(np.vstack(out)) if out else np.zeros((0, level.shape[1] + 1), dtype=np.int64)
 
 
 def _with_base(rows: np.ndarray, base: Base | None) -> np.ndarray:
@@ -188,6 +190,7 @@ def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True, see
     together = {ctx.pos[c] for t in sc.together for c in t if c in ctx.pos}
     cands: list[Candidate] = []
     enumerated = 0
+    feasible: set[int] = set()
 
     final_rules = (PAIRING,) if sc.connect_km >= sc.link_km else (PAIRING, CONNECTED)
 
@@ -204,12 +207,14 @@ def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True, see
             return values
         sel = np.nonzero(ok)[0]
         enumerated += len(sel)
+        feasible.update(np.unique(elig[level[sel]]).tolist())
         for s in range(0, len(sel), CHUNK):
             if budget is not None:
                 budget.check(held())
             part = sel[s:s + CHUNK]
             best = batch_scores(ctx, full[part], base, rational=sc.require_individual_rationality)
             keys = list(map(tuple, elig[level[part]].tolist()))
+            joins = list(map(tuple, best["join"][:, base.size if base else 0:].tolist()))
             vals = best["value"].tolist()
             for r, (key, v) in enumerate(zip(keys, vals)):
                 values[key] = v
@@ -221,7 +226,7 @@ def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True, see
                     if any(previous.get(key[:j] + key[j + 1:], -np.inf) >= v for j in range(len(key))):
                         continue
                 cands.append(Candidate(key, base.group_id if base else None, v, float(best["npv"][r]),
-                                       int(best["go_live"][r]), int(best["vendor"][r])))
+                                       int(best["go_live"][r]), int(best["vendor"][r]), joins[r]))
         return values
 
     groups = open_groups(ctx, positions) if expansions else []
@@ -254,4 +259,5 @@ def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True, see
         stopped = f"{exc} while growing {where}"
     bases = {g: frozenset(ctx.positions(ctx.data.group_members[g]).tolist()) for g in groups}
     return CandidateSet(eligible=elig.tolist(), candidates=cands, groups=groups, enumerated=enumerated,
-                        ineligible=ineligible, base_members=bases, complete=not stopped, stopped=stopped)
+                        ineligible=ineligible, base_members=bases, complete=not stopped, stopped=stopped,
+                        in_feasible=feasible)

@@ -89,7 +89,11 @@ class ModelParameters:
 
     # --- timing
     lead_years: int = 1  # study period: 1-2 years most common (総務省 2016 analysis); go-live >= planning_fy + 1
-    horizon_years: int = 5  # savings counted for 5 years after go-live (a typical contract period)
+    horizon_years: int = 5  # savings counted for 5 years after each member's go-live (a typical contract period)
+    # contracts renew every contract_years: a member's contract ends are its next renewal year and every
+    # contract_years after it (the survey's second renewal is next + 5 for every row of the sample; 5-year
+    # contracts are the common term in the 2016 cases)
+    contract_years: int = 5
     discount_rate: float = 0.02  # assumption (a low public-sector real rate)
     extension_premium: float = 0.10  # assumption; extending a contract to reach go-live: +10% of annual cost per year
     early_exit_cost: float = 0.30  # assumption; leaving a contract early: 30% of annual cost per remaining year
@@ -138,7 +142,7 @@ MODEL_RANGES = {
     "migration_factor_layout": (0, 10), "migration_factor_other": (0, 10), "training_base_yen": (0, 1e12),
     "training_per_resident_yen": (0, 1e6), "stabilisation_member_yen": (0, 1e12), "subsidy_rate": (0, 1),
     "subsidy_corr_intercept": (0, 10), "subsidy_corr_min": (0, 10), "subsidy_corr_max": (0, 10),
-    "lead_years": (0, 10), "horizon_years": (1, 50), "discount_rate": (0, 0.5), "extension_premium": (0, 10),
+    "lead_years": (0, 10), "horizon_years": (1, 50), "contract_years": (1, 20), "discount_rate": (0, 0.5), "extension_premium": (0, 10),
     "early_exit_cost": (0, 10), "partner_agreement_p": (0, 1), "coordination_yen_per_km": (0, 1e9),
     "support_km": (1e-6, 3000), "hazard_separation_km": (1e-6, 3000), "spread_km": (1e-6, 3000),
     "reach_km": (1e-6, 3000),
@@ -146,7 +150,7 @@ MODEL_RANGES = {
 
 #: Accepted ranges (inclusive) of the numeric scenario keys.
 SCENARIO_RANGES = {
-    "planning_fy": (2000, 2060), "min_size": (2, 12), "max_size": (2, 12), "max_population": (1, 200_000_000),
+    "planning_fy": (2000, 2060), "roadmap_years": (1, 30), "min_size": (2, 12), "max_size": (2, 12), "max_population": (1, 200_000_000),
     "renewal_window_years": (0, 30), "link_km": (0, 20), "connect_km": (0, 3000), "max_member_distance_km": (1e-6, 3000),
     "max_joiners": (0, 11), "join_link_km": (0, 3000), "weight_savings": (0, 1e6),
     "participation_weight_yen": (0, 1e12), "weight_continuity": (0, 1e6), "continuity_value_yen": (0, 1e12),
@@ -196,10 +200,19 @@ class Scenario:
     """Business rules and objective of a proposal run (see the module docstring for TOML)."""
 
     planning_fy: int = 2018  # first year of the national survey window FY2018-FY2027
+    # The roadmap's horizon: fiscal years planning_fy .. planning_fy + roadmap_years - 1 (10: the survey window
+    # FY2018-FY2027). Groups are founded in any year of it from planning_fy + model.lead_years and members join as
+    # their contracts end (optimizer/roadmap.py). 1: the single-wave plan -- every group's members go live together
+    # in one year, next renewals at most renewal_window_years apart.
+    roadmap_years: int = 10
     min_size: int = 2
     max_size: int = 8  # real groups: 5-9 members most common (総務省 2016); larger groups grow by expansion
     max_population: int = 1_300_000  # largest real group 1.25 million (岐阜県市町村行政情報センター)
-    renewal_window_years: int = 2  # members' next renewals at most 2 years apart
+    # Members' contract ends at most 2 years apart: in a roadmap each member joins within this many years of one
+    # of its contract ends (next renewal + k * contract_years; the rest of the gap is paid as timing costs), and
+    # founding members' contract ends fall within this window of each other, counted round the contract cycle; in
+    # a single-wave plan (roadmap_years = 1) the next renewal years themselves at most this far apart.
+    renewal_window_years: int = 2
     # The search space of new groups: candidates are grown over land, sea and transit links plus pairs closer than
     # link_km (0 = links only). The plan is proven optimal over this space; it is stated in every plan's stats.
     link_km: float = 0.0
@@ -281,6 +294,9 @@ class Scenario:
         if not problems:  # consistency between keys (each is a valid number now)
             if self.min_size > self.max_size:
                 problems.append(("min_size", f"need min_size <= max_size (got {self.min_size}, {self.max_size})"))
+            if self.roadmap_years > 1 and self.roadmap_years - 1 < self.model.lead_years:
+                problems.append(("roadmap_years", f"({self.roadmap_years}) leaves no year to go live in: the first "
+                                 f"go-live is planning_fy + model.lead_years ({self.model.lead_years})"))
             if self.connect_km < self.link_km:
                 problems.append(("connect_km", f"({self.connect_km:g}) must be at least link_km ({self.link_km:g}): "
                                  "every candidate grown over link_km must be connected under the rule"))

@@ -71,6 +71,11 @@ class Context:
                                            self.scenario.cost_scope)
         self.subsidy_corr = cost.subsidy_correction(self.fsi, m)
         self.group_of = d.group_of
+        sc = self.scenario
+        # the roadmap's years: groups go live from first_fy; in a roadmap (roadmap_years > 1) until last_fy
+        self.roadmap = sc.roadmap_years > 1
+        self.first_fy = sc.planning_fy + m.lead_years
+        self.last_fy = sc.planning_fy + sc.roadmap_years - 1 if self.roadmap else None
         if self.reuse is not None and self.reuse.codes == self.codes:
             self.distance = self.reuse.distance
             if self.reuse.scenario.link_km == self.scenario.link_km:

@@ -156,6 +156,30 @@ def discount(year, planning_fy: int, m: ModelParameters) -> np.ndarray:
 
 
 def timing_cost(baseline, renewal, go_live, m: ModelParameters) -> np.ndarray:
-    """Contract extension (renewal before go-live) or early exit (after) per member, yen (broadcasts)."""
+    """Cost of going live in ``go_live`` for a member whose next renewal is ``renewal`` (yen, broadcasts).
+
+    Its contracts end at the renewal and every ``contract_years`` after it. Going live before the
+    next renewal means leaving the contract early (``early_exit_cost`` of the annual cost per
+    remaining year); going live after a contract end means either extending the old contract to
+    go-live (``extension_premium`` per year) or renewing and leaving the new contract early,
+    whichever costs less. Going live at a contract end costs nothing.
+    """
     gap = np.asarray(go_live) - np.asarray(renewal, dtype=float)
-    return np.where(gap >= 0, m.extension_premium * gap, -m.early_exit_cost * gap) * np.asarray(baseline)
+    since = np.mod(gap, m.contract_years)  # years since the last contract end (gap >= 0)
+    late = np.minimum(m.extension_premium * since, m.early_exit_cost * np.where(since > 0, m.contract_years - since, 0))
+    return np.where(gap >= 0, late, -m.early_exit_cost * gap) * np.asarray(baseline)
+
+
+def years_from_contract_end(renewal, year, m: ModelParameters) -> np.ndarray:
+    """Years between ``year`` and the nearest contract end (next renewal + k ``contract_years``, k >= 0)."""
+    gap = np.asarray(year) - np.asarray(renewal)
+    since = np.mod(gap, m.contract_years)
+    return np.where(gap >= 0, np.minimum(since, m.contract_years - since), -gap)
+
+
+def next_contract_end(renewal, year, m: ModelParameters) -> np.ndarray:
+    """The first contract end (next renewal + k ``contract_years``) in or after ``year``."""
+    r = np.asarray(renewal)
+    gap = np.asarray(year) - r
+    k = np.maximum(0, -(-gap // m.contract_years))
+    return r + k * m.contract_years

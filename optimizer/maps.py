@@ -39,6 +39,71 @@ LABELS = {
 }
 
 
+ROADMAP_LABELS = {
+    "ja": {"title": "ロードマップ", "founded": "設立", "joins": "参加", "members": "共同利用の団体数",
+           "npv": "累積NPV（億円・団体会計）", "more": "ほか{n}グループ（価値の小さい順に省略）",
+           "kpi": "年度別の指標", "group": "グループ"},
+    "en": {"title": "Roadmap", "founded": "founded", "joins": "joins", "members": "municipalities in joint clouds",
+           "npv": "cumulative NPV (100 M yen, municipal account)", "more": "and {n} more groups (smallest value)",
+           "kpi": "KPI by fiscal year", "group": "group"},
+}
+#: Groups drawn in the roadmap chart at most (the largest by value); the rest are counted under it.
+GANTT_MAX = 30
+
+
+def roadmap_png(data: Dataset, plan, names: list[str], lang: str = "ja") -> bytes:
+    """The roadmap as a PNG: which group forms when and who joins when (Gantt-style, one row per
+    proposed group, ``names`` its labels), and the KPI curve by fiscal year (municipalities in
+    joint clouds; cumulative NPV)."""
+    L = ROADMAP_LABELS[lang]
+    groups = list(enumerate(plan.groups))[:GANTT_MAX]
+    years = [k["fy"] for k in plan.kpi] or [plan.scenario.planning_fy]
+    lo, hi = min(years), max(years)
+    rows = max(1, len(groups))
+    fig, (ax, kx) = plt.subplots(2, 1, figsize=(10, 2.2 + 0.32 * rows + 3.0), dpi=100,
+                                 gridspec_kw={"height_ratios": [0.6 + 0.32 * rows, 3.0]})
+    for r, (k, g) in enumerate(groups):
+        y = rows - 1 - r
+        color = PALETTE[k % len(PALETTE)]
+        ax.barh(y, hi + 1 - g.founded_fy, left=g.founded_fy, height=0.55, color=color, alpha=0.35)
+        for step in g.timeline:
+            first = step["fy"] == g.founded_fy and g.kind == "new"
+            ax.scatter([step["fy"] + 0.5], [y], marker="D" if first else "o", s=40, color=color, edgecolor="#222",
+                       zorder=3)
+            ax.annotate(f"+{len(step['joining'])}", (step["fy"] + 0.5, y), xytext=(6, 4), textcoords="offset points",
+                        fontsize=7)
+    ax.set_yticks(range(rows))
+    ax.set_yticklabels([names[k] for k, _ in groups][::-1] if groups else [""], fontsize=7)
+    ax.set_xlim(lo, hi + 1)
+    ax.set_xticks([y + 0.5 for y in range(lo, hi + 1)])
+    ax.set_xticklabels([f"FY{y}" for y in range(lo, hi + 1)], fontsize=7)
+    ax.scatter([], [], marker="D", color="#888", label=L["founded"])
+    ax.scatter([], [], marker="o", color="#888", label=L["joins"])
+    ax.legend(loc="lower right", fontsize=7)
+    title = L["title"] + (" — " + L["more"].format(n=len(plan.groups) - GANTT_MAX) if len(plan.groups) > GANTT_MAX
+                          else "")
+    ax.set_title(title, fontsize=10)
+    xs = [k["fy"] + 0.5 for k in plan.kpi]
+    kx.plot(xs, [k["municipalities_in_groups"] for k in plan.kpi], marker="o", color="#4363d8", label=L["members"])
+    kx.set_ylabel(L["members"], fontsize=8, color="#4363d8")
+    kx.set_xlim(lo, hi + 1)
+    kx.set_xticks([y + 0.5 for y in range(lo, hi + 1)])
+    kx.set_xticklabels([f"FY{y}" for y in range(lo, hi + 1)], fontsize=7)
+    k2 = kx.twinx()
+    k2.bar(xs, [k["cumulative_npv_yen"] / 1e8 for k in plan.kpi], width=0.5, color="#3cb44b", alpha=0.35)
+    k2.set_ylabel(L["npv"], fontsize=8, color="#2a7a34")
+    kx.set_zorder(k2.get_zorder() + 1)
+    kx.patch.set_visible(False)
+    kx.set_title(L["kpi"], fontsize=10)
+    if plan.synthetic:
+        fig.text(0.01, 0.005, LABELS[lang]["synthetic"], fontsize=7, color="#444444")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
 def _scope(data: Dataset, plan) -> list[str]:
     m = data.municipalities
     return sorted(m.index[m["prefecture_code"].isin(plan.prefectures)])
@@ -187,6 +252,8 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
     group_of = {c: k for k, g in enumerate(plan.groups) for c in g.members}
     s = data.survey
     info = {}
+    key = "reason_ja" if lang == "ja" else "reason_en"
+    left = {r["code"]: r[key] for r in getattr(plan, "left_out", [])}
     for c in codes:
         rec = {"name": data.name(c), "population": int(data.municipalities.at[c, "population"]),
                "coastal": bool(data.municipalities.at[c, "coastal"]),
@@ -201,7 +268,10 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
                                "vendor": g.vendor, "savings": round(g.annual_savings_yen), "npv": round(g.npv_yen),
                                "p10": g.reduction_rate["p10"], "p90": g.reduction_rate["p90"],
                                "continuity": g.continuity.score, "pairing": g.continuity.pairing_ok,
-                               "prefectures": data.prefecture_names(g.members)}
+                               "prefectures": data.prefecture_names(g.members),
+                               "join": g.join_fy.get(c)}
+        if c in left:
+            rec["left"] = left[c]
         info[c] = rec
     shapes = []
     for c, d in zip(codes, paths):
@@ -214,7 +284,10 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
         joining = c in group_of and c in plan.groups[group_of[c]].joining
         stroke = ' style="stroke:#000;stroke-width:2.5"' if c == highlight else (
             ' style="stroke:#111;stroke-width:1.8"' if joining else "")
-        shapes.append(f'<path id="m{c}" data-code="{c}" d="{d}" fill="{fill}"{stroke}>'
+        base_fill = EXISTING if c in data.group_of else "#f4f4f4"
+        year = plan.groups[group_of[c]].join_fy.get(c) if c in group_of else None
+        timing = f' data-join="{year}" data-fill="{fill}" data-before="{base_fill}"' if year else ""
+        shapes.append(f'<path id="m{c}" data-code="{c}" d="{d}" fill="{fill}"{stroke}{timing}>'
                       f'<title>{escape_html(data.name(c))}</title></path>')
     names = _svg_labels(data, b, [c for c in codes if c in group_of or c == highlight], w, h, highlight)
     words = {
@@ -222,13 +295,15 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
                "existing": "既存グループ", "proposal": "グループ案", "members": "構成団体", "golive": "稼働年度",
                "savings": "年間削減額（期待値）", "npv": "NPV", "cont": "業務継続スコア", "pair": "津波相互支援ペア", "cross": "県境を越える",
                "none": "提案なし（単独、または対象外）", "stays": "既存グループ {g} の構成団体（変更なし）",
-               "million": "百万円", "coastal": "沿岸", "yes": "成立", "no": "不成立", "range": "削減率"},
+               "million": "百万円", "coastal": "沿岸", "yes": "成立", "no": "不成立", "range": "削減率",
+               "join": "参加年度", "left": "グループに入らない理由", "year": "表示する年度", "all": "計画の最終形"},
         "en": {"click": "Click a municipality for details", "pop": "population", "vendor": "vendor now",
                "renew": "renewal FY", "existing": "existing group", "proposal": "proposal", "members": "members",
                "golive": "go-live FY", "savings": "expected savings / year", "npv": "NPV", "cont": "continuity",
                "pair": "tsunami mutual-support pairing", "cross": "across prefecture lines", "none": "no proposal (alone, or not eligible)",
                "stays": "member of existing group {g} (unchanged)", "million": "", "coastal": "coastal", "yes": "yes",
-               "no": "no", "range": "reduction"},
+               "no": "no", "range": "reduction", "join": "joins in FY", "left": "in no group because",
+               "year": "state in fiscal year", "all": "the whole plan"},
     }[lang]
     legend = "".join(f'<li><span style="background:{PALETTE[k % len(PALETTE)]}"></span>P{k + 1:02d}'
                      f'{escape_html(" (" + g.base_group_id + "+)") if g.base_group_id else ""}</li>'
@@ -238,6 +313,14 @@ def plan_html(data: Dataset, plan, lang: str = "ja", highlight: str | None = Non
     if any(g.joining for g in plan.groups):
         legend += f'<li><span style="background:#fff;border:2px solid #111;box-sizing:border-box"></span>{escape_html(L["joiner"])}</li>'
     synthetic = f'<p class="note">{escape_html(L["synthetic"])}</p>' if plan.synthetic else ""
+    years = [k["fy"] for k in getattr(plan, "kpi", [])]
+    joins = [y for g in plan.groups for y in g.join_fy.values()]
+    year_control = ""
+    if years and joins:  # the state of the roadmap at a chosen fiscal year (per-year colouring)
+        lo, hi = min(years), max(years)
+        year_control = (f'<p><label for="year">{escape_html(words["year"])}</label> '
+                        f'<input type="range" id="year" min="{lo}" max="{hi}" step="1" value="{hi}"> '
+                        f'<output id="yearout">FY{hi}</output></p>')
     data_json = _script_json(info)
     words_json = _script_json(words)
     page = f"""<!DOCTYPE html>
@@ -252,7 +335,7 @@ path{{stroke:#777;stroke-width:0.6;cursor:pointer}} path:hover{{opacity:.7}}
 ul.legend span{{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle}}
 .note{{font-size:12px;color:#555}} table{{border-collapse:collapse}} td{{padding:2px 6px;border-bottom:1px solid #eee}}
 </style></head><body>
-<h1>{escape_html(L['title'])}</h1>{_nav(nav)}
+<h1>{escape_html(L['title'])}</h1>{_nav(nav)}{year_control}
 <div id="wrap"><svg id="map" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img">{''.join(shapes)}{names}</svg>
 <div id="panel"><p id="hint">{escape_html(words['click'])}</p><div id="detail"></div>
 <ul class="legend">{legend}</ul>{synthetic}<p class="note">{escape_html(L['credit'])}</p></div></div>
@@ -278,18 +361,28 @@ ul.legend span{{display:inline-block;width:14px;height:14px;margin-right:6px;ver
       h += '<tr><td>' + W.members + '</td><td>' + p.members.map(esc).join('、') + '</td></tr>';
       if (p.prefectures.length > 1) h += '<tr><td>' + W.cross + '</td><td>' + p.prefectures.map(esc).join('・') + '</td></tr>';
       h += '<tr><td>' + W.golive + '</td><td>' + p.go_live + ' (' + esc(p.vendor) + ')</td></tr>';
+      if (p.join) h += '<tr><td>' + W.join + '</td><td>' + p.join + '</td></tr>';
       h += '<tr><td>' + W.range + '</td><td>' + Math.round(p.p10 * 100) + '–' + Math.round(p.p90 * 100) + '%</td></tr>';
       h += '<tr><td>' + W.savings + '</td><td>' + yen(p.savings) + '</td></tr>';
       h += '<tr><td>' + W.npv + '</td><td>' + yen(p.npv) + '</td></tr>';
       h += '<tr><td>' + W.cont + '</td><td>' + p.continuity + '</td></tr>';
       h += '<tr><td>' + W.pair + '</td><td>' + (p.pairing ? W.yes : W.no) + '</td></tr></table>';
-    }} else {{ h += '<p>' + (r.existing ? W.stays.replace('{{g}}', esc(r.existing)) : W.none) + '</p>'; }}
+    }} else {{ h += '<p>' + (r.existing ? W.stays.replace('{{g}}', esc(r.existing)) : W.none) + '</p>';
+      if (r.left) h += '<p>' + W.left + ': ' + esc(r.left) + '</p>'; }}
     document.getElementById('detail').innerHTML = h;
   }}
   document.getElementById('map').addEventListener('click', function(e) {{
     var code = e.target.getAttribute('data-code'); if (code) show(code);
   }});
   if (location.hash.length > 1) show(location.hash.slice(1));  // map.html#30201 opens that municipality
+  var year = document.getElementById('year');
+  if (year) year.addEventListener('input', function() {{  // members not yet live are drawn as before they join
+    var y = parseInt(year.value, 10);
+    document.getElementById('yearout').textContent = 'FY' + y;
+    document.querySelectorAll('path[data-join]').forEach(function(p) {{
+      p.setAttribute('fill', parseInt(p.getAttribute('data-join'), 10) <= y ? p.getAttribute('data-fill') : p.getAttribute('data-before'));
+    }});
+  }});
 }})();
 </script></body></html>
 """

@@ -21,7 +21,7 @@ CSV_HEADERS = {
     "name": "団体名", "prefecture": "都道府県",
     "cross_prefecture": "県境を越えるグループ", "joining": "新規参加", "population": "人口(2020国勢調査速報)",
     "vendor_now": "現行ベンダ", "vendor_now_name": "現行ベンダ名", "next_renewal_fy": "次期更新年度", "coastal": "沿岸",
-    "go_live_fy": "稼働年度", "vendor": "採用ベンダ", "vendor_name": "採用ベンダ名", "reduction_p50": "削減率(中央値・%)",
+    "go_live_fy": "稼働年度", "join_fy": "参加年度", "vendor": "採用ベンダ", "vendor_name": "採用ベンダ名", "reduction_p50": "削減率(中央値・%)",
     "annual_savings_yen": "グループ年間削減額(円・期待値)", "npv_yen": "グループNPV(円・団体会計)",
     "national_npv_yen": "グループNPV(円・国全体)", "member_annual_savings_yen": "団体の年間削減額(円)",
     "own_npv_yen": "団体の収支NPV(円)", "share_yen": "団体への配分額NPV(円)", "transfer_yen": "調整額(円)",
@@ -56,7 +56,8 @@ def plan_rows(data: Dataset, plans: list[Plan], lang: str = "ja") -> list[dict]:
                     "vendor_now": s.at[c, "vendor"] if c in s.index else "",
                     "vendor_now_name": vendor_name(data, s.at[c, "vendor"]) if c in s.index else "",
                     "next_renewal_fy": s.at[c, "next_renewal_fy"] if c in s.index else "",
-                    "coastal": mark[0] if m.at[c, "coastal"] else "", "go_live_fy": g.go_live_fy, "vendor": g.vendor,
+                    "coastal": mark[0] if m.at[c, "coastal"] else "", "go_live_fy": g.go_live_fy,
+                    "join_fy": g.join_fy.get(c, ""), "vendor": g.vendor,
                     "vendor_name": vendor_name(data, g.vendor),
                     "reduction_p50": round(100 * g.reduction_rate["p50"], 1), "annual_savings_yen": round(g.annual_savings_yen),
                     "coordination_cost_yen": round(g.coordination_cost_yen),
@@ -68,6 +69,35 @@ def plan_rows(data: Dataset, plans: list[Plan], lang: str = "ja") -> list[dict]:
                     "synthetic": mark[0] if plan.synthetic else "",
                 })
     return rows
+
+
+#: roadmap.csv: one row per (fiscal year, group, municipality going live); Japanese headers (English with --lang en).
+ROADMAP_HEADERS = {"fy": "年度", "group": "グループ", "base_group_id": "既存グループID", "code": "団体コード",
+                   "name": "団体名", "step": "区分", "synthetic": "合成データを含む"}
+ROADMAP_HEADERS_EN = {k: k for k in ROADMAP_HEADERS}
+
+
+def roadmap_rows(data: Dataset, plan: Plan, lang: str = "ja") -> list[dict]:
+    """Who goes live when: a new group's founding cohort is 設立 (founded), every later member and every
+    joiner of an existing group 参加 (joins); sorted by year and group."""
+    words = ("設立", "参加") if lang == "ja" else ("founded", "joins")
+    rows = []
+    for k, g in enumerate(plan.groups, start=1):
+        for n, step in enumerate(g.timeline):
+            for c in step["joining"]:
+                rows.append({"fy": step["fy"], "group": f"P{k:02d}", "base_group_id": g.base_group_id or "", "code": c,
+                             "name": data.name(c), "step": words[0] if n == 0 and g.kind == "new" else words[1],
+                             "synthetic": ("○" if lang == "ja" else "yes") if plan.synthetic else ""})
+    return sorted(rows, key=lambda r: (r["fy"], r["group"], r["code"]))
+
+
+def roadmap_csv(data: Dataset, plan: Plan, lang: str = "ja") -> bytes:
+    """roadmap.csv: UTF-8 with BOM for Excel, Japanese headers (English with ``lang="en"``)."""
+    headers = ROADMAP_HEADERS if lang == "ja" else ROADMAP_HEADERS_EN
+    df = pd.DataFrame(roadmap_rows(data, plan, lang), columns=list(ROADMAP_HEADERS)).rename(columns=headers)
+    buf = io.StringIO()
+    df.map(csv_safe).to_csv(buf, index=False)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
 def vendor_name(data: Dataset, vendor_id) -> str:
@@ -121,10 +151,12 @@ def write_outputs(data: Dataset, plans: list[Plan], out_dir: str | Path,
         "proposals.json": to_json(plan_payload(data, plans)),
         "proposals.csv": proposals_csv(data, plans[:1], lang),
         "proposals.geojson": proposals_geojson(data, plans[:1]),
+        "roadmap.csv": roadmap_csv(data, plans[0], lang),
     }
     for k, p in enumerate(plans[1:], start=2):  # each alternative in its own folder, never summed with the best
         files[f"alt{k}/proposals.json"] = to_json(plan_payload(data, [p]))
         files[f"alt{k}/proposals.csv"] = proposals_csv(data, [p], lang)
         files[f"alt{k}/proposals.geojson"] = proposals_geojson(data, [p])
+        files[f"alt{k}/roadmap.csv"] = roadmap_csv(data, p, lang)
     files.update(extra or {})
     return write_folder(out_dir, files)

@@ -43,6 +43,10 @@ class Plan:
     stats: dict = field(default_factory=dict)
     synthetic: bool = False
     participation: list[dict] = field(default_factory=list)  # by population band, see participation()
+    horizon: dict = field(default_factory=dict)  # from_fy, to_fy (optimizer.roadmap.horizon)
+    kpi: list[dict] = field(default_factory=list)  # by fiscal year (optimizer.roadmap.kpi)
+    left_out: list[dict] = field(default_factory=list)  # everyone in scope in no group, with the reason
+    npv_after_horizon: float = 0.0  # the groups' discounted net falling after the horizon's last year
     rank: int = 1  # 1: the best plan; k: the k-th best distinct plan (--alternatives)
     below_best: float = 0.0  # share of the best plan's objective this plan falls short by
 
@@ -64,6 +68,9 @@ class Plan:
                 "member_names": [names.get(c, c) for c in g.members],
                 "joining": g.joining,
                 "go_live_fy": g.go_live_fy,
+                "founded_fy": g.founded_fy,
+                "timeline": g.timeline,
+                "join_fy": g.join_fy,
                 "vendor": g.vendor,
                 "reduction_rate": {k2: round(v, 4) for k2, v in g.reduction_rate.items()},
                 "baseline_cost_yen": round(g.baseline_cost_yen),
@@ -94,7 +101,12 @@ class Plan:
             "prefectures": self.prefectures,
             "scenario": self.scenario.effective(),
             "groups": groups,
-            "alone": self.alone,
+            "horizon": self.horizon,
+            "kpi": self.kpi,
+            "npv_after_horizon_yen": round(self.npv_after_horizon),
+            "alone": self.left_out,
+            "alone_codes": [r["code"] for r in self.left_out],
+            "eligible_alone": self.alone,
             "participation": self.participation,
             "infeasibility": self.infeasibility,
             "stats": self.stats,
@@ -260,23 +272,29 @@ def explain(ctx: Context, cs, core: list[str]) -> list[str]:
 
 
 def _plan_from(ctx: Context, cs, sol: Solution, scope, prefectures, stats) -> Plan:
+    from .roadmap import horizon, kpi, left_out, npv_after
+
     groups = []
     for k in sol.chosen:
         c = cs.candidates[k]
         base = c.base_group
         codes = [ctx.codes[i] for i in c.members]
+        join = dict(zip(codes, c.join))
         if base:
             codes = ctx.data.group_members[base] + codes
         groups.append(score_group(ctx, codes, go_live=c.go_live, vendor=ctx.vendor_names[c.vendor], base_group=base,
-                                  shares=True))
+                                  shares=True, join=join))
     groups.sort(key=lambda g: (-g.value, g.members))
     moved = {c for g in groups for c in g.movers}
     alone = sorted(ctx.codes[i] for i in cs.eligible if ctx.codes[i] not in moved)
+    by_year = kpi(ctx, groups, scope)
     return Plan(status=sol.status, objective=sum(g.value for g in groups) if groups else 0.0,
                 best_bound=sol.best_bound, gap=sol.gap, solve_seconds=sol.solve_seconds, scenario=ctx.scenario,
                 prefectures=prefectures, groups=groups, alone=alone, stats=stats,
                 synthetic=bool(ctx.data.synthetic_rows),
-                participation=participation(ctx, groups, [ctx.codes[i] for i in cs.eligible]))
+                participation=participation(ctx, groups, [ctx.codes[i] for i in cs.eligible]),
+                horizon=horizon(ctx), kpi=by_year, left_out=left_out(ctx, groups, scope, cs),
+                npv_after_horizon=npv_after(groups, by_year[-1]["fy"]))
 
 
 def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validate: bool = True,

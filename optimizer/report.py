@@ -15,7 +15,7 @@ from pathlib import Path
 from .data import SOURCES, Dataset
 from .fonts import font_face_css
 from .hazard import HAZARD_LABELS
-from .maps import plan_html, plan_png
+from .maps import plan_html, plan_png, roadmap_png
 from .scoring import score_group
 from .textout import escape_html, plain_text, write_folder
 
@@ -58,6 +58,15 @@ T = {
         "alt_best": "最適案（証明済み）", "alt_best_unproven": "最良の案（未証明）", "alt_rank": "第{n}位の案（最適案より{pct:.1%}低い）",
         "alt_files": "各代替案のファイルは alt{n}/ フォルダにある（地図・CSV・GeoJSON）。",
         "cont_parts": "（相互支援 {p}、分散 {s}、到達性 {r}；最大距離 {d} km）",
+        "roadmap": "ロードマップ", "kpi_cols": ["年度", "共同利用の団体数", "グループ数", "クラウド導入団体数",
+                                                "年間削減額", "累積NPV（団体会計）"],
+        "after": "計画期間後に計上されるNPV（各団体の削減は参加から{h}年間）", "plan_npv": "提案グループのNPV合計",
+        "national_kpi": ("国のKPI：クラウド導入市区町村数 2014年度 550団体、2017年度までに倍増（約1,000団体）が目標。"
+                         "「クラウド導入団体数」は共同利用（既存・提案グループ）と単独クラウドの合計（本表の対象団体内）。"),
+        "horizon": "計画期間 FY{a}〜FY{b}：グループは FY{c} 以降に設立され、各団体は契約の終わる年度に合わせて参加する。",
+        "single_wave": "単一時点の計画（roadmap_years = 1）：各グループの構成団体は同じ年度に稼働する。",
+        "founding": "設立", "joins": "参加", "left_out": "グループに入らない団体と理由",
+        "left_cols": ["団体コード", "団体名", "理由"],
         "study_only": "共同化の検討・調達",
         "params_lines": [
             "計画年度 FY{fy}；新規グループ {lo}〜{hi}団体；更新時期の差 {win}年以内；ベンダ {vm}；構成団体間の距離 {dist:g} km以内；"
@@ -118,6 +127,17 @@ T = {
         "alt_rank": "{n}th best, {pct:.1%} below the optimum",
         "alt_files": "Each alternative's files are in the folder alt{n}/ (map, CSV, GeoJSON).",
         "cont_parts": " (mutual support {p}, spread {s}, reachability {r}; largest distance {d} km)",
+        "roadmap": "Roadmap", "kpi_cols": ["FY", "municipalities in joint clouds", "groups", "municipalities with a cloud",
+                                           "savings in the year", "cumulative NPV (municipal)"],
+        "after": "NPV falling after the horizon (each member's savings count for {h} years from joining)",
+        "plan_npv": "NPV of the proposed groups",
+        "national_kpi": ("National KPI: 550 municipalities with a cloud in FY2014, target about 1,000 (doubled) by "
+                         "FY2017. 'Municipalities with a cloud' counts joint clouds (existing and proposed groups) and "
+                         "solo clouds among the municipalities of this table."),
+        "horizon": "Horizon FY{a}-FY{b}: groups are founded from FY{c}; members join as their contracts end.",
+        "single_wave": "Single-wave plan (roadmap_years = 1): each group's members go live in one year.",
+        "founding": "founded", "joins": "joins", "left_out": "Municipalities in no group, and why",
+        "left_cols": ["code", "name", "reason"],
         "study_only": "joint study and procurement",
         "params_lines": [
             "planning FY{fy}; new groups of {lo}-{hi} members; renewal years within {win} years; vendor mode {vm}; "
@@ -207,7 +227,7 @@ def _shares_section(g, lang: str) -> list[str]:
 def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
     t = T[lang]
     s, mu = data.survey, data.municipalities
-    full = g if g.shares is not None else score_group(ctx, g.members, go_live=g.go_live_fy, vendor=g.vendor,
+    full = g if g.shares is not None else score_group(ctx, g.members, go_live=g.go_live_fy, vendor=g.vendor, join=g.join_fy,
                                                       base_group=g.base_group_id, shares=True)
     kind = t["kind_new"] if g.kind == "new" else t["kind_expand"].format(g=g.base_group_id)
     prefs = data.prefecture_names(g.members)
@@ -232,9 +252,13 @@ def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
     sc = ctx.scenario
     study = (f"FY{sc.planning_fy}" if g.go_live_fy - 1 <= sc.planning_fy
              else f"FY{sc.planning_fy}–{g.go_live_fy - 1}")
+    steps = []
+    for k2, step in enumerate(g.timeline):
+        word = t["founding"] if k2 == 0 and g.kind == "new" else t["joins"]
+        steps.append(f"FY{step['fy']}: {t['golive']} {word} {'、'.join(data.name(c) for c in step['joining'])}")
     lines += [f"#### {t['timeline']}", "",
-              f"- FY{sc.planning_fy}: {t['plan_fy']} → {study}: {t['study']} → FY{g.go_live_fy}: {t['golive']} "
-              f"({g.vendor})", ""]
+              f"- FY{sc.planning_fy}: {t['plan_fy']} → {study}: {t['study']} ({g.vendor})"]
+    lines += [f"- {x}" for x in steps] + [""]
     r = g.reduction_rate
     lines += [f"#### {t['costs']}", "", _md_table(["", ""], [
         [t["baseline"], _yen(g.baseline_cost_yen, lang)],
@@ -286,6 +310,42 @@ def _alternatives_section(plans: list, lang: str) -> list[str]:
             f"- {t['alt_files'].format(n='2' if len(plans) == 2 else f'2〜{len(plans)}' if lang == 'ja' else f'2-{len(plans)}')}", ""]
 
 
+def group_labels(data: Dataset, plan) -> list[str]:
+    """Short labels of a plan's groups: "P01 G042+3" for an expansion, "P02 A・Bほか2" for a new group."""
+    out = []
+    for k, g in enumerate(plan.groups, start=1):
+        if g.base_group_id:
+            out.append(f"P{k:02d} {g.base_group_id}+{len(g.joining)}")
+        else:
+            top = sorted(g.members, key=lambda c: -int(data.municipalities.at[c, "population"]))
+            more = f"+{len(top) - 2}" if len(top) > 2 else ""
+            out.append(f"P{k:02d} {'・'.join(data.name(c) for c in top[:2])}{more}")
+    return out
+
+
+def _roadmap_section(data: Dataset, plan, lang: str) -> list[str]:
+    """The roadmap: horizon, the chart, the KPI table by year (it adds up to the groups' NPV), everyone left out."""
+    t = T[lang]
+    h = plan.horizon
+    if not plan.kpi:
+        return []
+    head = (t["single_wave"] if h.get("single_wave") else
+            t["horizon"].format(a=h["from_fy"], b=h["to_fy"], c=h["first_go_live_fy"]))
+    rows = [[f"FY{k['fy']}", k["municipalities_in_groups"], k["groups"], k["cloud_municipalities"],
+             _yen_exact(k["annual_savings_yen"], lang), _yen_exact(k["cumulative_npv_yen"], lang)] for k in plan.kpi]
+    after = round(plan.npv_after_horizon)
+    total = plan.kpi[-1]["cumulative_npv_yen"] + after
+    rows.append([t["after"].format(h=plan.scenario.model.horizon_years), "", "", "", "", _yen_exact(after, lang)])
+    rows.append([f"**{t['plan_npv']}**", "", "", "", "", f"**{_yen_exact(total, lang)}**"])
+    lines = [f"## {t['roadmap']}", "", head, "", "![roadmap](roadmap.png)", "",
+             _md_table(t["kpi_cols"], rows), "", f"> {t['national_kpi']}", ""]
+    if plan.left_out:
+        key = "reason_ja" if lang == "ja" else "reason_en"
+        lines += [f"### {t['left_out']}", "", _md_table(t["left_cols"], [
+            [r["code"], r["name"], r[key]] for r in plan.left_out]), ""]
+    return lines
+
+
 def plan_markdown(data: Dataset, ctx, plans: list, lang: str = "ja") -> str:
     t = T[lang]
     plan = plans[0]
@@ -300,7 +360,8 @@ def plan_markdown(data: Dataset, ctx, plans: list, lang: str = "ja") -> str:
               f"{_yen(plan.best_bound, lang) if plan.best_bound == plan.best_bound else 'n/a'}; {t['gap']} {gap}",
               f"- {t['groups']}: {len(plan.groups)}; NPV {_yen(sum(g.npv_yen for g in plan.groups), lang)}; "
               f"{t['savings']} {_yen(sum(g.annual_savings_yen for g in plan.groups), lang)}",
-              f"- {t['alone']}: {'、'.join(data.name(c) for c in plan.alone) or '-'}", "",
+              f"- {t['alone']}: {'、'.join(data.name(c) for c in plan.alone) or '-'}"
+              f" ({t['left_out']}: {len(plan.left_out)})", "",
               f"> {t['solver_note']}", "",
               f"> {t['data_year'].format(fy=ctx.scenario.planning_fy, fy_note=t['fy_shipped'] if plan.synthetic and ctx.scenario.planning_fy == 2018 else '')}",
               ""]
@@ -310,6 +371,7 @@ def plan_markdown(data: Dataset, ctx, plans: list, lang: str = "ja") -> str:
         lines += [f"### {t['bands']}", "", _md_table(t["band_cols"], [
             [b["band"], b["eligible"], b["placed"], _yen_exact(b["annual_savings_yen"], lang),
              _yen_exact(b["share_yen"], lang)] for b in plan.participation]), ""]
+    lines += _roadmap_section(data, plan, lang)
     lines += [f"## {t['map']}", "", "![map](map.png)", "", f"## {t['groups']}", ""]
     for k, g in enumerate(plan.groups, start=1):
         lines += [_group_section(data, ctx, k, g, lang), ""]
@@ -390,8 +452,10 @@ def plan_files(data: Dataset, ctx, plans: list, lang: str = "ja") -> dict[str, b
         return [(f"{word}{k}", None if k == here else prefix + ("map.html" if k == 1 else f"alt{k}/map.html"))
                 for k in range(1, len(plans) + 1)]
 
+    road = roadmap_png(data, plans[0], group_labels(data, plans[0]), lang)
     files = {"map.png": png, "map.html": plan_html(data, plans[0], lang, nav=nav(1)), "report.md": md,
-             "report.html": markdown_to_html(md, T[lang]["title"], lang, {"map.png": png})}
+             "roadmap.png": road,
+             "report.html": markdown_to_html(md, T[lang]["title"], lang, {"map.png": png, "roadmap.png": road})}
     for k, p in enumerate(plans[1:], start=2):
         files[f"alt{k}/map.png"] = plan_png(data, p, lang)
         files[f"alt{k}/map.html"] = plan_html(data, p, lang, nav=nav(k))

@@ -136,20 +136,42 @@ def _renewals(ctx, P, base):
 def _renewal_check(ctx, M, base=None):
     P, valid = _masked(M)
     r = _renewals(ctx, P, base)
-    spread = np.where(valid, r, -10**6).max(axis=1) - np.where(valid, r, 10**6).min(axis=1)
-    return spread <= ctx.scenario.renewal_window_years
+    return renewal_spread(ctx, r, valid) <= ctx.scenario.renewal_window_years
+
+
+def renewal_spread(ctx, r: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Years spanned by the members' renewals (rows): in a single-wave plan the next renewal years'
+    range; in a roadmap the shortest arc of the contract cycle holding every member's contract ends
+    (a 2018 renewal and a 2022 one are 1 year apart: contracts end in 2023 and 2022)."""
+    if not ctx.roadmap:
+        return np.where(valid, r, -10**6).max(axis=1) - np.where(valid, r, 10**6).min(axis=1)
+    C = ctx.model.contract_years
+    phase = np.where(valid, np.mod(r - ctx.scenario.planning_fy, C), 10**6)
+    s = np.sort(phase, axis=1)
+    n = valid.sum(axis=1)
+    gaps = np.diff(s, axis=1)
+    gaps = np.where(np.arange(gaps.shape[1])[None, :] < (n - 1)[:, None], gaps, -1)
+    wrap = s[:, 0] + C - s[np.arange(len(s)), np.maximum(n - 1, 0)]
+    widest = np.maximum(gaps.max(axis=1, initial=-1), wrap)
+    return np.where(n >= 2, C - widest, 0)
 
 
 def _renewal_explain(ctx, idx, base=None):
     r = _renewals(ctx, idx[None, :], base)[0]
+    w = ctx.scenario.renewal_window_years
+    if ctx.roadmap:
+        span = int(renewal_spread(ctx, r[None, :], np.ones((1, len(r)), dtype=bool))[0])
+        ends = ", ".join(f"{_label(ctx, i)} {int(y)}" for i, y in zip(idx, r))
+        return (f"the members' contract ends (next renewal, then every {ctx.model.contract_years} years: {ends}) span "
+                f"{span} years of the contract cycle, window {w}")
     if base is not None:
         rg = int(r[0])
         far = max(range(base.size, len(idx)), key=lambda j: abs(int(r[j]) - rg))
         return (f"the renewal year of {_label(ctx, idx[far])} ({r[far]}) is {abs(int(r[far]) - rg)} years from "
-                f"{base.group_id}'s renewal ({rg}), window {ctx.scenario.renewal_window_years}")
+                f"{base.group_id}'s renewal ({rg}), window {w}")
     lo, hi = idx[np.argmin(r)], idx[np.argmax(r)]
     return (f"the renewal years of {_label(ctx, lo)} ({r.min()}) and {_label(ctx, hi)} ({r.max()}) are "
-            f"{r.max() - r.min()} years apart, window {ctx.scenario.renewal_window_years}")
+            f"{r.max() - r.min()} years apart, window {w}")
 
 
 # --- vendor -------------------------------------------------------------------------------------------
@@ -328,6 +350,89 @@ GROUP_RULES = (SIZE, POPULATION, RENEWAL, VENDOR, DISTANCE, PREFECTURE, CONNECTE
 #: The rules on where members are (distance, connectivity, hazard pairing): the geography of a group.
 GEOGRAPHY_RULES = ("distance", "connected", "pairing")
 HEREDITARY = tuple(r for r in GROUP_RULES if r.hereditary)
+
+
+# --- the roadmap: rules on when members join -------------------------------------------------------------
+def timing_check(ctx, M, J, base=None) -> np.ndarray:
+    """Timing of each join (rows): every moving member joins in ``first_fy .. last_fy`` and within
+    ``renewal_window_years`` of one of its contract ends (next renewal + k ``contract_years``)."""
+    from .cost import years_from_contract_end
+
+    P, valid = _masked(M)
+    moving = valid & (np.arange(M.shape[1])[None, :] >= (base.size if base is not None else 0))
+    J = np.asarray(J)
+    dist = years_from_contract_end(ctx.renewal[P], J, ctx.model)
+    ok = (J >= ctx.first_fy) & (J <= ctx.last_fy) & (dist <= ctx.scenario.renewal_window_years)
+    return np.all(ok | ~moving, axis=1)
+
+
+def present_sets(M, J, base=None):
+    """For each year a member joins, except the last: (row index, the rows of members present then)."""
+    valid = M >= 0
+    moving = valid & (np.arange(M.shape[1])[None, :] >= (base.size if base is not None else 0))
+    Jm = np.where(moving, J, 10**6)
+    last = np.where(moving, J, -10**6).max(axis=1)
+    out = []
+    for y in np.unique(Jm[moving]):
+        rows = np.nonzero(y < last)[0]
+        if len(rows):
+            sub = M[rows]
+            keep = (~moving[rows]) | (Jm[rows] <= y)
+            out.append((y, rows, np.where(keep & valid[rows], sub, -1)))
+    return out
+
+
+def _compact(M):
+    """Rows with the members first (padding last): rule checks read the first valid column."""
+    order = np.argsort(M < 0, axis=1, kind="stable")
+    return np.take_along_axis(M, order, axis=1)
+
+
+def schedule_check(ctx, M, J, base=None) -> np.ndarray:
+    """The members present in every year of a schedule form an admissible group so far: a new
+    group's founding cohort has ``min_size`` members, and every year's members are connected
+    (and, with ``pairing = "hard"``, paired)."""
+    M = np.asarray(M)
+    ok = np.ones(len(M), dtype=bool)
+    valid = M >= 0
+    if base is None:
+        f = np.where(valid, J, 10**6).min(axis=1)
+        ok &= ((J == f[:, None]) & valid).sum(axis=1) >= ctx.scenario.min_size
+    for _, rows, sub in present_sets(M, np.asarray(J), base):
+        if base is None:
+            sub = _compact(sub)
+        good = CONNECTED.check(ctx, sub, base) & PAIRING.check(ctx, sub, base)
+        ok[rows] &= good
+    return ok
+
+
+def schedule_violations(ctx, idx, join, base=None) -> dict[str, str]:
+    """Every broken rule of one schedule (``join``: each member's year; an existing group's members
+    ignored), by rule name: ``timing``, ``cohort``, and the year-by-year ``connected`` / ``pairing``."""
+    idx = np.asarray(idx, dtype=np.int64)
+    J = np.asarray(join, dtype=np.int64)
+    out = {}
+    b = base.size if base is not None else 0
+    if not bool(timing_check(ctx, idx[None, :], J[None, :], base)[0]):
+        from .cost import years_from_contract_end
+
+        bad = [f"{_label(ctx, i)} in FY{y} (next renewal {ctx.renewal[i]}, "
+               f"{int(years_from_contract_end(ctx.renewal[i], y, ctx.model))} years from a contract end)"
+               for i, y in zip(idx[b:], J[b:])
+               if not bool(timing_check(ctx, np.array([[i]]), np.array([[y]]))[0])]
+        out["timing"] = (", ".join(bad) + f": a member joins in FY{ctx.first_fy}-FY{ctx.last_fy}, within "
+                         f"{ctx.scenario.renewal_window_years} years of one of its contract ends")
+    if base is None:
+        f = int(J.min())
+        cohort = int((J == f).sum())
+        if cohort < ctx.scenario.min_size:
+            out["cohort"] = f"{cohort} founding member(s) in FY{f}: a group is founded by at least {ctx.scenario.min_size}"
+    for y, _, sub in present_sets(idx[None, :], J[None, :], base):
+        present = sub[0][sub[0] >= 0]
+        for rule in (CONNECTED, PAIRING):
+            if msg := rule(ctx, present, base):
+                out.setdefault(rule.name, f"FY{int(y)}: {msg}")
+    return out
 
 
 def eligible(ctx: Context, i: int) -> str | None:

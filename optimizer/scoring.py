@@ -39,7 +39,7 @@ from . import cost
 from .context import Context
 from .continuity import Continuity, continuity, continuity_batch
 from .errors import InputError, Problem
-from .rules import Base, base_of, eligible, pair_distances, violations
+from .rules import Base, base_of, eligible, pair_distances, schedule_violations, violations
 
 
 @dataclass
@@ -69,6 +69,21 @@ class GroupScore:
     note: str | None = None  # "alone" (one member) or "existing group G…"
     warnings: list[str] = field(default_factory=list)
     coordination_cost_yen: float = 0.0  # annual; already deducted from annual_savings_yen
+    join_fy: dict[str, int] = field(default_factory=dict)  # each moving member's go-live year
+    cashflow: list[dict] = field(default_factory=list)  # by fiscal year, municipal account (see cashflow())
+
+    @property
+    def founded_fy(self) -> int:
+        """The first go-live year: a new group's founding, an expansion's first join."""
+        return self.go_live_fy
+
+    @property
+    def timeline(self) -> list[dict]:
+        """Who goes live when: ``[{"fy", "joining": [codes]}]``, the founding cohort first."""
+        years: dict[int, list[str]] = {}
+        for c in self.movers:
+            years.setdefault(self.join_fy.get(c, self.go_live_fy), []).append(c)
+        return [{"fy": y, "joining": sorted(cs)} for y, cs in sorted(years.items())]
 
     @property
     def kind(self) -> str:
@@ -98,6 +113,8 @@ class GroupScore:
             "base_group_id": self.base_group_id,
             "joining": self.joining,
             "go_live_fy": self.go_live_fy,
+            "founded_fy": self.founded_fy,
+            "timeline": self.timeline,
             "vendor": self.vendor,
             "baseline_cost_yen": round(self.baseline_cost_yen),
             "reduction_rate": {k: round(v, 4) for k, v in self.reduction_rate.items()},
@@ -216,6 +233,8 @@ def _options(ctx: Context, M: np.ndarray, base: Base | None, go_live, vendor):
         vendors = [np.where(valid[:, j], ctx.vendor_code[P[:, j]], -1) for j in range(M.shape[1])]
     if go_live is not None:
         return vendors, [(np.full(len(M), int(go_live)), np.ones(len(M), dtype=bool))]
+    if ctx.roadmap:  # a roadmap's waves: every year of the horizon (timing_check says which are usable)
+        return vendors, [(np.full(len(M), y), np.ones(len(M), dtype=bool)) for y in range(ctx.first_fy, ctx.last_fy + 1)]
     moving = valid & (np.arange(M.shape[1])[None, :] >= (base.size if base else 0))
     r = ctx.renewal[P]
     first = ctx.scenario.planning_fy + ctx.model.lead_years
@@ -225,18 +244,155 @@ def _options(ctx: Context, M: np.ndarray, base: Base | None, go_live, vendor):
     return vendors, [(lo + o, lo + o <= hi) for o in range(span + 1)]
 
 
+def schedule_money(ctx: Context, M: np.ndarray, vendor: np.ndarray, J: np.ndarray, base: Base | None = None,
+                   coordination: np.ndarray | None = None) -> dict:
+    r"""Money figures of each row when each moving member goes live in its own year ``J`` (rows x columns).
+
+    A group founded in :math:`f = \min_i J_i` grows as members join; in year *y* its rate is
+    that of the members present, :math:`R_y = E[R(\{i: J_i \le y\})]`. Each member's savings count
+    for ``horizon_years`` from its own join year (an existing group's members from *f*), its
+    one-off and timing costs in the year before it goes live, the group's planning cost the
+    year before *f*:
+
+    .. math:: \mathrm{NPV} = \sum_i \sum_{y=J_i}^{J_i+H-1} (R_y b_i - k_i)\,\delta_y
+              - \sum_i (C_i - \mathrm{Sub}_i + T_i)\,\delta_{J_i-1} - (C_0 - \mathrm{Sub}_0)\,\delta_{f-1}
+
+    with :math:`\delta_y = (1+d)^{-(y-t_0)}`. When every member joins in one year this is exactly
+    :func:`money_batch` (a test checks it to the yen). Returns the keys of :func:`money_batch`
+    (``annual`` and ``rate`` at full strength) plus ``join`` (``J``, with the founding year for
+    an existing group's members), ``savings_npv_i`` and ``cost_npv_i`` (each member's discounted
+    savings and own costs, the group's planning cost split by registry population) and
+    ``savings_by_year`` / ``cost_by_year`` (undiscounted, years ``f .. f + T - 1``).
+    """
+    m, sc = ctx.model, ctx.scenario
+    M = np.asarray(M, dtype=np.int64)
+    valid = M >= 0
+    P = np.where(valid, M, 0)
+    n = valid.sum(axis=1)
+    bsize = base.size if base else 0
+    cols = np.arange(M.shape[1])[None, :]
+    moving = valid & (cols >= bsize)
+    J = np.asarray(J, dtype=np.int64)
+    f = np.where(moving, J, 10**6).min(axis=1)
+    last = np.where(moving, J, -10**6).max(axis=1)
+    Jf = np.where(moving, J, f[:, None])  # an existing group's members count from the first join
+    switch = ctx.vendor_code[P] != vendor[:, None]
+    b = ctx.baseline[P] * valid
+    k_i = coordination_batch(ctx, M) if coordination is None else coordination
+    old_rate, old_k = 0.0, np.zeros(M.shape[1])
+    if base is not None:
+        bi = base.idx[None, :]
+        old = _reduction_location(ctx, bi, np.ones_like(bi, dtype=bool), np.zeros_like(bi, dtype=bool))
+        old_rate = float(cost.expected_reduction(old, m)[0])
+        old_k[:bsize] = coordination_batch(ctx, bi)[0]
+    in_base = cols < bsize
+    H = m.horizon_years
+    T = int((last - f).max()) + H if len(M) else H
+    savings_npv_i = np.zeros(M.shape)
+    savings_by_year = np.zeros((len(M), T))
+    for t in range(T):
+        y = f + t
+        present = valid & (in_base | (J <= y[:, None]))
+        rate_t = cost.expected_reduction(_reduction_location(ctx, P, present, switch), m)
+        if base is None:
+            rate_t = np.where(present.sum(axis=1) >= 2, rate_t, 0.0)
+        counting = present & (y[:, None] < Jf + H)
+        g = np.where(in_base, (rate_t[:, None] - old_rate) * b - (k_i - old_k), rate_t[:, None] * b - k_i)
+        g = np.where(counting, g, 0.0)
+        savings_by_year[:, t] = g.sum(axis=1)
+        savings_npv_i += g * cost.discount(y, sc.planning_fy, m)[:, None]
+    loc = _reduction_location(ctx, P, valid, switch)
+    rate = cost.expected_reduction(loc, m)
+    baseline = b.sum(axis=1)
+    annual = rate * baseline - k_i.sum(axis=1)
+    if base is not None:
+        annual = annual - old_rate * float(ctx.baseline[base.idx].sum()) + old_k.sum()
+    reg = ctx.registry_population[P]
+    factor = ctx.migration_factor[ctx.vendor_code[P], vendor[:, None]]
+    one_off_i = np.where(moving, cost.member_one_off(reg, factor, m), 0.0)
+    corr = ctx.subsidy_corr[P]
+    fixed = np.where((n >= 2) & (base is None), m.planning_group_yen, 0.0)
+    group_corr = (corr * reg * valid).sum(axis=1) / np.maximum((reg * valid).sum(axis=1), 1.0)
+    sub_i = m.subsidy_rate * one_off_i * corr
+    fixed_sub = m.subsidy_rate * fixed * group_corr
+    timing_i = np.where(moving, cost.timing_cost(b, ctx.renewal[P], J, m), 0.0)
+    disc_i = cost.discount(Jf - 1, sc.planning_fy, m)
+    disc_f = cost.discount(f - 1, sc.planning_fy, m)
+    share = np.where(valid, reg, 0.0) / np.maximum((reg * valid).sum(axis=1), 1.0)[:, None]
+    cost_npv_i = (one_off_i - sub_i + timing_i) * disc_i + ((fixed - fixed_sub) * disc_f)[:, None] * share
+    npv = savings_npv_i.sum(axis=1) - cost_npv_i.sum(axis=1)
+    national = npv - (sub_i * disc_i).sum(axis=1) - fixed_sub * disc_f
+    cost_by_year = np.zeros((len(M), T + 1))  # years f - 1 .. f + T - 1: costs fall the year before go-live
+    for t in range(T + 1):
+        at = (Jf - 1 == (f - 1 + t)[:, None]) & moving
+        cost_by_year[:, t] = np.where(at, one_off_i - sub_i + timing_i, 0.0).sum(axis=1)
+    cost_by_year[:, 0] += fixed - fixed_sub
+    if base is None:
+        npv = np.where(n >= 2, npv, 0.0)
+        national = np.where(n >= 2, national, 0.0)
+    return {"loc": loc, "baseline": baseline, "annual": annual, "one_off": one_off_i.sum(axis=1) + fixed,
+            "subsidy": sub_i.sum(axis=1) + fixed_sub, "national_npv": national, "timing": timing_i.sum(axis=1),
+            "npv": npv, "one_off_i": one_off_i, "baseline_i": b, "rate": rate, "timing_i": timing_i,
+            "fixed": fixed, "group_corr": group_corr, "old_rate": old_rate, "coordination_i": k_i,
+            "coordination": k_i.sum(axis=1) - old_k.sum(), "old_coordination_i": old_k, "join": Jf,
+            "savings_npv_i": savings_npv_i, "cost_npv_i": cost_npv_i, "savings_by_year": savings_by_year,
+            "cost_by_year": cost_by_year, "first_year": f}
+
+
+def schedules(ctx: Context, M: np.ndarray, base: Base | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    r"""The roadmap's join schedules of each row: a list of ``(J, usable)`` (join years, rows x columns).
+
+    For every founding year *f* in ``first_fy .. last_fy`` and every tolerance
+    :math:`\theta = 0 .. w` (``renewal_window_years``): a member whose nearest contract end is at
+    most :math:`\theta` years from *f* joins in *f* (paying the timing cost of the gap); every other
+    member joins at its own next contract end after *f*. :math:`\theta = w` with every member
+    within it is a single wave; :math:`\theta = 0` is "each joins as its contract ends". A
+    schedule is usable when it passes :func:`optimizer.rules.timing_check` and its founding cohort
+    is large enough (``min_size`` for a new group).
+    """
+    from .rules import timing_check
+
+    valid = M >= 0
+    P = np.where(valid, M, 0)
+    moving = valid & (np.arange(M.shape[1])[None, :] >= (base.size if base else 0))
+    r = ctx.renewal[P]
+    sc, m = ctx.scenario, ctx.model
+    out = []
+    for f in range(ctx.first_fy, ctx.last_fy + 1):
+        dist = cost.years_from_contract_end(r, f, m)
+        nxt = cost.next_contract_end(r, f + 1, m)
+        for theta in range(min(sc.renewal_window_years, m.contract_years // 2) + 1):
+            J = np.where(dist <= theta, f, nxt)
+            J = np.where(J > ctx.last_fy, f, J)
+            J = np.where(moving, J, -1)
+            cohort = ((J == f) & moving).sum(axis=1)
+            ok = timing_check(ctx, M, J, base) & (cohort >= (sc.min_size if base is None else 1))
+            out.append((J, ok))
+    return out
+
+
 def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=None, vendor=None,
-                 rational: bool = False, maximise: str = "value") -> dict:
-    """Best option of each row over packages and go-live years, with its figures.
+                 rational: bool = False, maximise: str = "value", join=None) -> dict:
+    """Best option of each row over packages and go-live years (a roadmap: join schedules), with its figures.
 
     ``maximise`` is ``"value"`` (the objective) or ``"npv"`` (the municipal account, used for a
     coalition's own best option). With ``rational``, options whose municipal NPV is negative
     are not usable (:func:`optimizer.sharing.rational_batch`); a row without a usable option
-    gets value ``-inf``.
+    gets value ``-inf``. ``join`` (rows x columns of years) fixes each member's join year.
 
-    Returns a dict of arrays: ``value``, ``npv`` (municipal), ``national_npv``, ``go_live``,
-    ``vendor`` (code) and the money and continuity figures of the chosen option.
+    Single wave (``roadmap_years`` 1): every package x go-live year between the movers' next
+    renewals. Roadmap: every package x wave year of the horizon (each member within the window
+    of a contract end) and, for the best wave's package, every staggered schedule of
+    :func:`schedules`; a schedule
+    whose members present in some year are not connected (or, with ``pairing = "hard"``, not
+    paired) is not usable (:func:`optimizer.rules.schedule_check`).
+
+    Returns a dict of arrays: ``value``, ``npv`` (municipal), ``national_npv``, ``go_live`` (the
+    founding / first join year), ``join`` (each member's year), ``vendor`` (code) and the money
+    and continuity figures of the chosen option.
     """
+    from .rules import schedule_check, timing_check
+
     M = np.asarray(M, dtype=np.int64)
     sc = ctx.scenario
     cont = continuity_batch(ctx, M)
@@ -248,23 +404,106 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
     cvalue = sc.weight_continuity * sc.continuity_value_yen * cterm / 100.0
     cvalue = cvalue + sc.participation_weight_yen * (n - (base.size if base else 0)) * (n >= 2)
     vendors, years = _options(ctx, M, base, go_live, vendor)
-    # every (package, year) option of every row in one vectorised evaluation
-    opts = [(v, y, ok) for v in vendors for y, ok in years]
     m = len(M)
+    moving = (M >= 0) & (np.arange(M.shape[1])[None, :] >= (base.size if base else 0))
+    coord = coordination_batch(ctx, M)
+
+    def evaluate(money, usable, cv):
+        if rational:
+            usable = usable & rational_batch(money["npv"])
+        account = money["national_npv"] if sc.objective_account == "national" else money["npv"]
+        value = np.where(usable, sc.weight_savings * account + cv, -np.inf)
+        target = value if maximise == "value" else np.where(usable, money["npv"], -np.inf)
+        return value, target
+
+    if join is not None:  # one given schedule, every package option
+        J = np.where(moving, np.asarray(join, dtype=np.int64), -1)
+        V = np.concatenate([np.where(v >= 0, v, 0) for v in vendors])
+        usable = np.concatenate([v >= 0 for v in vendors])
+        money = schedule_money(ctx, np.tile(M, (len(vendors), 1)), V, np.tile(J, (len(vendors), 1)), base,
+                               coordination=np.tile(coord, (len(vendors), 1)))
+        value, target = evaluate(money, usable, np.tile(cvalue, len(vendors)))
+        pick = np.argmax(target.reshape(len(vendors), m), axis=0) * m + np.arange(m)
+        best = {k: v[pick] for k, v in money.items() if np.ndim(v) and len(v) == len(V)}
+        best.update({"value": value[pick], "go_live": money["first_year"][pick], "vendor": V[pick]})
+        return _with_continuity(best, cont)
+    # every (package, year) wave of every row in one vectorised evaluation
+    opts = [(v, y, ok) for v in vendors for y, ok in years]
     V = np.concatenate([np.where(v >= 0, v, 0) for v, _, _ in opts])
     Y = np.concatenate([y for _, y, _ in opts])
     usable = np.concatenate([(v >= 0) & ok for v, _, ok in opts])
-    money = money_batch(ctx, np.tile(M, (len(opts), 1)), V, Y, base,
-                        coordination=np.tile(coordination_batch(ctx, M), (len(opts), 1)))
-    if rational:
-        usable &= rational_batch(money["npv"])
-    account = money["national_npv"] if sc.objective_account == "national" else money["npv"]
-    value = np.where(usable, sc.weight_savings * account + np.tile(cvalue, len(opts)), -np.inf)
-    target = value if maximise == "value" else np.where(usable, money["npv"], -np.inf)
+    Mt = np.tile(M, (len(opts), 1))
+    if ctx.roadmap and go_live is None:  # a wave of the roadmap: in the horizon, each member near a contract end
+        Jw = np.where(np.tile(moving, (len(opts), 1)), Y[:, None], -1)
+        usable &= (Y <= ctx.last_fy) & timing_check(ctx, Mt, Jw, base)
+    money = money_batch(ctx, Mt, V, Y, base, coordination=np.tile(coord, (len(opts), 1)))
+    value, target = evaluate(money, usable, np.tile(cvalue, len(opts)))
     choice = np.argmax(target.reshape(len(opts), m), axis=0)  # first best: earlier package column, earlier year
     pick = choice * m + np.arange(m)
     best = {k: v[pick] for k, v in money.items() if np.ndim(v) and len(v) == len(V)}
     best.update({"value": value[pick], "go_live": Y[pick], "vendor": V[pick]})
+    best["join"] = np.where(moving, Y[pick][:, None], -1)
+    if ctx.roadmap and go_live is None:
+        best = _best_schedules(ctx, M, base, best, target[pick], coord, cvalue, evaluate, schedule_check)
+    best["join"] = np.where(moving, best["join"], -1)
+    return _with_continuity(best, cont)
+
+
+def _best_schedules(ctx, M, base, best, best_target, coord, cvalue, evaluate, schedule_check) -> dict:
+    """Replace each row's best wave by its best schedule of :func:`schedules` (package fixed) where better."""
+    m = len(M)
+    vend = best["vendor"]
+    cands = schedules(ctx, M, base)
+    rows = np.concatenate([np.nonzero(ok)[0] for _, ok in cands]) if cands else np.zeros(0, dtype=np.int64)
+    if len(rows) == 0:
+        return best
+    Js = np.concatenate([J[ok] for J, ok in cands])
+    staggered = np.where(Js >= 0, Js, 10**6).min(axis=1) != Js.max(axis=1)  # waves were scored already
+    rows, Js = rows[staggered], Js[staggered]
+    if len(rows) == 0:
+        return best
+    from .candidates import unique_rows
+
+    key = unique_rows(np.hstack([rows[:, None], Js]))  # the same schedule reached from several (f, theta)
+    rows, Js = key[:, 0], key[:, 1:]
+    money = schedule_money(ctx, M[rows], vend[rows], Js, base, coordination=coord[rows])
+    value, target = evaluate(money, np.ones(len(rows), dtype=bool), cvalue[rows])
+    alive = np.isfinite(target)
+    verified = np.zeros(len(rows), dtype=bool)  # schedules whose every year passed schedule_check
+    while True:
+        # per row, the best schedule still alive (first of equals: unique's order, earlier years first)
+        t = np.where(alive, target, -np.inf)
+        order = np.lexsort((-t, rows))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = rows[order][1:] != rows[order][:-1]
+        top = order[first]
+        top = top[np.isfinite(t[top]) & (t[top] > best_target[rows[top]])]
+        check = top[~verified[top]]
+        if len(check):
+            bad = ~schedule_check(ctx, M[rows[check]], Js[check], base)
+            verified[check[~bad]] = True
+            if bad.any():
+                alive[check[bad]] = False
+                continue
+        break
+    if len(top):
+        r = rows[top]
+        for k, v in money.items():
+            if np.ndim(v) and len(v) == len(rows) and k in best:
+                if np.ndim(v) == 2 and best[k].shape[1] != v.shape[1]:
+                    continue
+                best[k] = best[k].copy()
+                best[k][r] = v[top]
+        best["value"] = best["value"].copy()
+        best["value"][r] = value[top]
+        best["go_live"] = best["go_live"].copy()
+        best["go_live"][r] = money["first_year"][top]
+        best["join"] = best["join"].copy()
+        best["join"][r] = Js[top]
+    return best
+
+
+def _with_continuity(best: dict, cont: dict) -> dict:
     best["continuity"] = cont["score"]
     best["pairing_ok"] = cont["pairing_ok"]
     best.update({f"continuity_{k}": cont[k] for k in ("pairing", "spread", "reachability", "max_distance_km")})
@@ -290,6 +529,7 @@ def score_group(
     vendor: str | None = None,
     base_group: str | None = None,
     shares: bool = False,
+    join: dict[str, int] | None = None,
 ) -> GroupScore:
     """Score ``codes`` as one group.
 
@@ -301,6 +541,8 @@ def score_group(
     vendor : the group's package; default the best of the members' (the group's for an expansion).
     base_group : id of the existing group being expanded, if any.
     shares : compute per-member shares (Shapley, core check).
+    join : each moving member's join year (a roadmap schedule); default the best schedule
+        (single wave: all in ``go_live``).
     """
     codes = sorted(dict.fromkeys(codes))
     if not codes:
@@ -320,10 +562,19 @@ def score_group(
     if base is None and len(codes) == 1:
         return _alone(ctx, codes, idx)
     rational = ctx.scenario.require_individual_rationality
-    best = batch_scores(ctx, idx[None, :], base, go_live, vendor, rational=rational)
+    J = None
+    if join is not None:
+        movers = codes[base.size:] if base else codes
+        missing = [c for c in movers if c not in join]
+        if missing:
+            raise InputError(Problem("join", None, None, f"no join year for {', '.join(missing)}"))
+        J = np.array([[-1 if base and k < base.size else int(join[c]) for k, c in enumerate(codes)]])
+    best = batch_scores(ctx, idx[None, :], base, go_live, vendor, rational=rational, join=J)
     if not np.isfinite(best["value"][0]):  # no option leaves every member at least as well off: score the best
-        best = batch_scores(ctx, idx[None, :], base, go_live, vendor)
+        best = batch_scores(ctx, idx[None, :], base, go_live, vendor, join=J)
     one = {k: (v[0] if np.ndim(v) else v) for k, v in best.items()}
+    first = base.size if base else 0
+    join_fy = {c: int(one["join"][k]) for k, c in enumerate(codes) if k >= first}
     gs = GroupScore(
         members=sorted(codes),
         joining=codes[base.size:] if base else [],
@@ -342,15 +593,20 @@ def score_group(
         value=float(one["value"]),
         note=f"existing group {existing_group}" if existing_group and base is None else None,
         coordination_cost_yen=float(one["coordination"]),
+        join_fy=join_fy,
     )
+    gs.cashflow = cashflow(ctx, idx, base, int(one["vendor"]), [join_fy.get(c, -1) for c in codes])
     if not gs.continuity.pairing_ok:
         gs.warnings.append("members exposed to a tsunami hazard without a safe partner (unexposed nearby, or far "
                            "away): " + ", ".join(f"{c} {ctx.data.name(c)}" for c in gs.continuity.unpaired))
     gs.violations = rule_violations(ctx, codes, idx, base, existing_group is not None and base is None)
+    if ctx.roadmap and not (existing_group and base is None):
+        gs.violations += [{"rule": k, "message": v} for k, v in schedule_violations(
+            ctx, idx, [join_fy.get(c, -1) for c in codes], base).items()]
     if shares:
         from .sharing import allocate, individually_rational  # sharing builds on this module
 
-        own = member_accounts(ctx, codes, gs.go_live_fy, gs.vendor, base=base)
+        own = member_accounts(ctx, codes, gs.go_live_fy, gs.vendor, base=base, join=join_fy)
         allocate(ctx, gs, idx, base, own)
         losers = individually_rational(gs.shares)
         if losers and rational:
@@ -361,6 +617,25 @@ def score_group(
         gs.violations.append({"rule": "individual_rationality", "message": (
             f"the group's municipal NPV is {gs.npv_yen:,.0f} yen: some member would be worse off than alone")})
     return gs
+
+
+def cashflow(ctx: Context, idx: np.ndarray, base: Base | None, vendor: int, join: list[int]) -> list[dict]:
+    """A group's money by fiscal year, municipal account: ``savings_yen`` (that year's savings of
+    the members counting), ``cost_yen`` (one-off and timing costs net of 特別交付税, paid the year
+    before go-live) and ``npv_yen`` (the year's net, discounted to ``planning_fy``). The years'
+    ``npv_yen`` sum to the group's NPV."""
+    M = np.asarray(idx, dtype=np.int64)[None, :]
+    money = schedule_money(ctx, M, np.array([vendor]), np.array([join]), base)
+    f = int(money["first_year"][0])
+    sav, cst = money["savings_by_year"][0], money["cost_by_year"][0]
+    years = range(f - 1, f + len(sav))
+    out = []
+    for k, y in enumerate(years):
+        s_ = float(sav[k - 1]) if k >= 1 else 0.0
+        c_ = float(cst[k])
+        out.append({"fy": y, "savings_yen": s_, "cost_yen": c_,
+                    "npv_yen": (s_ - c_) * float(cost.discount(y, ctx.scenario.planning_fy, ctx.model))})
+    return out
 
 
 def rule_violations(ctx: Context, codes: list[str], idx: np.ndarray, base: Base | None,
@@ -388,25 +663,29 @@ def _alone(ctx: Context, codes: list[str], idx: np.ndarray) -> GroupScore:
                                    f"needs at least {ctx.scenario.min_size} members"}])
 
 
-def coalition_npv(ctx: Context, idx: np.ndarray, vendor: int, go_live: int, masks: np.ndarray) -> np.ndarray:
+def coalition_npv(ctx: Context, idx: np.ndarray, vendor: int, go_live: int, masks: np.ndarray,
+                  join: np.ndarray | None = None) -> np.ndarray:
     """Expected NPV of each coalition (rows of boolean ``masks`` over ``idx``) formed as a new group.
 
-    Sub-coalitions keep the group's go-live year and package; fewer than two members are worth 0.
+    Sub-coalitions keep the group's go-live year (or each member's ``join`` year) and package;
+    fewer than two members are worth 0.
     """
     masks = np.atleast_2d(masks)
     M = np.where(masks, np.asarray(idx)[None, :], -1)
     k = len(M)
-    return money_batch(ctx, M, np.full(k, vendor), np.full(k, go_live))["npv"]
+    J = np.where(masks, np.full(len(idx), go_live) if join is None else np.asarray(join)[None, :], -1)
+    return schedule_money(ctx, M, np.full(k, vendor), J)["npv"]
 
 
 def member_accounts(ctx: Context, codes: list[str], go_live: int, vendor: str, base_group: str | None = None,
-                    base: Base | None = None) -> dict[str, dict[str, float]]:
+                    base: Base | None = None, join: dict[str, int] | None = None) -> dict[str, dict[str, float]]:
     """Each member's own account in a group: its savings less its own costs, in NPV yen.
 
-    A moving member gains :math:`E[R]\\,b_i A` and pays its one-off costs net of its
-    subsidy, its timing costs and its population share of the group-level cost; an
-    existing member of an expanded group gains the rise of the group's rate on its own
-    baseline. The accounts add up to the group's NPV.
+    A moving member gains :math:`R_y b_i - k_i` in each year it counts (:func:`schedule_money`)
+    and pays its one-off costs net of its subsidy, its timing costs and its registry-population
+    share of the group-level cost; an existing member of an expanded group gains the rise of
+    the group's rate on its own baseline. ``join`` gives each mover's year (default: all in
+    ``go_live``). The accounts add up to the group's NPV.
     """
     if base is None and base_group is not None:
         base = base_of(ctx, base_group)
@@ -415,16 +694,12 @@ def member_accounts(ctx: Context, codes: list[str], go_live: int, vendor: str, b
         existing = [ctx.codes[i] for i in base.idx]
         order = existing + [c for c in codes if c not in set(existing)]
     idx = ctx.positions(order)
-    money = money_batch(ctx, idx[None, :], np.array([ctx.vendor_ids[vendor]]), np.array([go_live]), base)
-    m = ctx.model
-    rate, A, disc = float(money["rate"][0]), float(money["annuity"][0]), float(money["cost_discount"][0])
-    b = money["baseline_i"][0]
-    reg = ctx.registry_population[idx]
-    own_cost = money["one_off_i"][0] * (1 - m.subsidy_rate * ctx.subsidy_corr[idx]) + money["timing_i"][0]
-    own_cost = own_cost + float(money["fixed"][0]) * reg / reg.sum() * (1 - m.subsidy_rate * float(money["group_corr"][0]))
-    gain = rate * b - money["coordination_i"][0]
+    b = base.size if base is not None else 0
+    J = np.array([-1 if k < b else (join or {}).get(c, go_live) for k, c in enumerate(order)])
+    money = schedule_money(ctx, idx[None, :], np.array([ctx.vendor_ids[vendor]]), J[None, :], base)
+    gain = money["rate"][0] * money["baseline_i"][0] - money["coordination_i"][0]
     if base is not None:
-        gain[: base.size] = (rate - money["old_rate"]) * b[: base.size] - (
-            money["coordination_i"][0][: base.size] - money["old_coordination_i"][: base.size])
-    return {c: {"annual_savings_yen": float(gain[k]), "npv_yen": float(gain[k] * A - own_cost[k] * disc)}
-            for k, c in enumerate(order)}
+        gain[:b] = (money["rate"][0] - money["old_rate"]) * money["baseline_i"][0][:b] - (
+            money["coordination_i"][0][:b] - money["old_coordination_i"][:b])
+    npv = money["savings_npv_i"][0] - money["cost_npv_i"][0]
+    return {c: {"annual_savings_yen": float(gain[k]), "npv_yen": float(npv[k])} for k, c in enumerate(order)}

@@ -289,9 +289,10 @@ def allocate(ctx, gs, idx: np.ndarray, base, own: dict[str, dict]) -> None:
 
         players = [ctx.codes[i] for i in idx]
         vendor = ctx.vendor_ids[gs.vendor]
+        join = np.array([gs.join_fy.get(c, gs.go_live_fy) for c in players])
 
         def value(masks):
-            return coalition_npv(ctx, idx, vendor, gs.go_live_fy, masks)
+            return coalition_npv(ctx, idx, vendor, gs.go_live_fy, masks, join=join)
 
         phi = shapley_sampled(value, n_players, ctx.scenario.seed)
         phi = phi + (gs.npv_yen - phi.sum()) / n_players

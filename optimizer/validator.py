@@ -6,7 +6,9 @@ only at the plan's groups and the data. For every plan it checks that
 * every member of a proposed group is in scope and eligible (joiners of an expansion
   too), no municipality is in two groups, existing members stay exactly as they are,
   and an existing group is expanded at most once;
-* every group satisfies every business rule of :mod:`optimizer.rules`;
+* every group satisfies every business rule of :mod:`optimizer.rules`, and in a roadmap every
+  year of its schedule does (each join's timing, the founding cohort, the members present
+  connected and, with hard pairing, paired);
 * every reported figure equals a fresh :func:`~optimizer.scoring.score_group` of the
   same members, go-live year and package, in both accounts;
 * the members' shares add up to the group's value to the yen, as do their own accounts
@@ -23,7 +25,7 @@ import math
 
 from .context import Context
 from .errors import ValidationFailure
-from .rules import base_of, eligible, violations
+from .rules import base_of, eligible, schedule_violations, violations
 from .scoring import score_group
 
 FIELDS = ("npv_yen", "national_npv_yen", "annual_savings_yen", "one_off_cost_yen", "subsidy_yen", "value")
@@ -64,7 +66,17 @@ def check_plan(ctx: Context, plan, scope: list[str]) -> list[str]:
         order = (sorted(set(g.members) - set(g.joining)) + list(g.joining)) if base else list(g.members)
         for rule, msg in violations(ctx, ctx.positions(order), base).items():
             problems.append(f"{gid}: rule '{rule}' broken: {msg}")
-        fresh = score_group(ctx, g.members, go_live=g.go_live_fy, vendor=g.vendor, base_group=g.base_group_id)
+        if sorted(g.join_fy) != sorted(movers):
+            problems.append(f"{gid}: join years given for {sorted(g.join_fy)}, not for exactly its moving members")
+            continue
+        if ctx.roadmap:  # the schedule, year by year: timing of each join, the founding cohort, who is present
+            join = [g.join_fy.get(c, -1) for c in order]
+            for rule, msg in schedule_violations(ctx, ctx.positions(order), join, base).items():
+                problems.append(f"{gid}: rule '{rule}' broken: {msg}")
+        elif len(set(g.join_fy.values())) > 1:
+            problems.append(f"{gid}: members join in different years in a single-wave plan")
+        fresh = score_group(ctx, g.members, go_live=g.go_live_fy, vendor=g.vendor, base_group=g.base_group_id,
+                            join=g.join_fy)
         for f in FIELDS:
             a, b = getattr(g, f), getattr(fresh, f)
             if not math.isclose(a, b, rel_tol=1e-9, abs_tol=1.0):

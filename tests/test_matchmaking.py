@@ -105,8 +105,10 @@ def test_a_member_is_offered_to_stay_in_its_group_by_name(kosaka):
     assert kosaka["plan"]["group_id"] == "G009"  # the optimal plan keeps it where it is
 
 
-def test_match_states_what_the_plan_does_and_why_the_top_option_differs(ctx):
-    res = match(ctx, "30206")  # 田辺市: the single-wave plan leaves it alone
+def test_match_states_what_the_plan_does_and_why_the_top_option_differs(data, ctx):
+    res = match(ctx, "30206")  # 田辺市: the roadmap has it join G042 when its contract ends
+    assert res["plan"]["group_id"] == "G042"
+    res = match(Context(data, Scenario(roadmap_years=1)), "30206")  # the single-wave plan leaves it alone
     assert res["plan"]["group_id"] is None and res["plan"]["reason"]
     top = res["candidates"][0]
     if top["kind"] != "alone":

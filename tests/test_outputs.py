@@ -27,7 +27,7 @@ def wakayama_out(tmp_path_factory):
     p = subprocess.run([sys.executable, str(ROOT / "cli.py"), "propose", "--pref", "30", "--out", str(out)],
                        capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 0, p.stderr
-    assert f"wrote 7 files to {out}" in p.stdout
+    assert f"wrote 9 files to {out}" in p.stdout
     return out
 
 

@@ -96,8 +96,8 @@ def test_scenario_rejects_unknown_keys_and_bad_types():
 
 
 def test_later_go_live_extends_contracts_at_a_premium(ctx):
-    early = score_group(ctx, ["30341", "30361", "30362"], go_live=2019)
-    late = score_group(ctx, ["30341", "30361", "30362"], go_live=2024)
+    early = score_group(ctx, ["30341", "30361", "30362"], go_live=2019)  # their renewal (G042's): no timing cost
+    late = score_group(ctx, ["30341", "30361", "30362"], go_live=2021)  # two years of extension
     assert late.timing_cost_yen > early.timing_cost_yen
     assert late.npv_yen < early.npv_yen
 

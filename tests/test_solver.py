@@ -9,6 +9,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from optimizer import cost
 from optimizer.candidates import enumerate_candidates
 from optimizer.config import Scenario
 from optimizer.context import Context
@@ -35,9 +36,11 @@ def test_wakayama_plan_is_optimal_and_every_group_passes_independent_checks(ctx,
         movers = grp.joining if grp.base_group_id else grp.members
         rows = data.survey.loc[movers]
         assert rows.cloud_status.isin(["none", "solo"]).all() and rows.willing.all()
-        renew = [int(data.groups.at[grp.base_group_id, "next_renewal_fy"])] if grp.base_group_id else []
-        renew += rows.next_renewal_fy.astype(int).tolist()
-        assert max(renew) - min(renew) <= sc.renewal_window_years
+        for c in movers:  # each joins within the window of one of its contract ends, in the horizon
+            year = grp.join_fy[c]
+            assert ctx.first_fy <= year <= ctx.last_fy
+            assert cost.years_from_contract_end(int(rows.at[c, "next_renewal_fy"]), year, sc.model) <= \
+                sc.renewal_window_years
         assert sc.min_size <= len(grp.members) <= sc.max_size or grp.base_group_id
         sub = g.subgraph(grp.members)
         assert nx.is_connected(sub) or grp.base_group_id
@@ -51,7 +54,8 @@ def plan_distance_ok(ctx, grp) -> bool:
 
 def test_plan_scores_equal_the_score_of_the_same_members(ctx, wakayama):
     for grp in wakayama.groups:
-        fresh = score_group(ctx, grp.members, go_live=grp.go_live_fy, vendor=grp.vendor, base_group=grp.base_group_id)
+        fresh = score_group(ctx, grp.members, go_live=grp.go_live_fy, vendor=grp.vendor, base_group=grp.base_group_id,
+                            join=grp.join_fy)
         assert fresh.npv_yen == pytest.approx(grp.npv_yen)
         assert fresh.continuity.score == grp.continuity.score
 
@@ -131,7 +135,10 @@ def test_validator_rejects_deliberately_broken_plans(data):
     assert any("also in" in p for p in problems) and any("objective" in p for p in problems)
 
     broken = copy.deepcopy(plan)
-    broken.groups[0].members = ["37322", "37404"]  # renewal 2018 vs 2022
+    by_year = {int(ctx.renewal[ctx.pos[c]]): c for c in scope if eligible(ctx, ctx.pos[c]) is None}
+    trio = [by_year[2018], by_year[2020], by_year[2022]]  # contract ends 2018/23, 2020/25, 2022/27: 3 years of 5
+    broken.groups[0].members = sorted(trio)
+    broken.groups[0].join_fy = {c: 2022 for c in trio}
     assert any("rule 'renewal'" in p for p in check_plan(ctx, broken, scope))
 
     broken = copy.deepcopy(plan)
@@ -158,10 +165,13 @@ def test_validator_rejects_a_disconnected_group(data):
 
 
 def test_together_with_renewal_outside_the_window_is_infeasible_and_named(data):
-    ctx = Context(data, Scenario(together=[["30341", "30206"]]))
+    ctx = Context(data, Scenario(together=[["30341", "30206"]], roadmap_years=1))  # a single wave
     plan = propose(ctx, ["30"])[0]
     assert plan.status == "INFEASIBLE"
     assert any("30341" in r and "30206" in r and "3 years from G042's renewal (2019), window 2" in r for r in plan.infeasibility)
+    # in a roadmap 田辺市 joins G042 when its contract ends: the same requirement holds
+    plan = propose(Context(data, Scenario(together=[["30341", "30206"]])), ["30"])[0]
+    assert plan.status == "OPTIMAL" and any({"30341", "30206"} <= set(g.members) for g in plan.groups)
 
 
 def test_feasible_together_is_respected(data):
@@ -220,7 +230,7 @@ def test_cli_propose_writes_outputs(tmp_path):
 
 def test_cli_infeasible_exits_3_with_reason(tmp_path):
     sc = tmp_path / "s.toml"
-    sc.write_text('together = [["30341", "30206"]]\n', encoding="utf-8")
+    sc.write_text('roadmap_years = 1\ntogether = [["30341", "30206"]]\n', encoding="utf-8")
     p = _cli("propose", "--pref", "30", "--scenario", str(sc))
     assert p.returncode == 3 and "3 years from G042's renewal (2019), window 2" in p.stderr and "Traceback" not in p.stderr
 
