@@ -4,7 +4,9 @@
     python benchmarks/solve_all.py [--modes same,migrate] [--no-spopt] [--link-km 0]
 
 Per prefecture: eligible municipalities, candidates, CP-SAT status and gap, seconds
-(enumeration + solve), objective; and on the same instance
+(enumeration + solve), objective of the roadmap (``roadmap_years`` 10) beside the single-wave
+plan (``roadmap_years`` 1) of the same instance -- time, value (same accounts: a single wave is
+one admissible roadmap) and municipalities placed; and on the same instance
 
 * **greedy**: take candidate groups best-value-first while they do not overlap (same
   candidates, so the ratio isolates what optimisation adds);
@@ -104,11 +106,19 @@ def spopt_regions(ctx, elig: list[int], seed: int, timeout_s: int = 30) -> list[
     return regions
 
 
+def placed(plan) -> int:
+    return sum(len(g.movers) for g in plan.groups)
+
+
 def run_mode(data, mode: str, use_spopt: bool, link_km: float) -> list[dict]:
     ctx = Context(data, Scenario(vendor_mode=mode, link_km=link_km))
-    _ = ctx.adjacency_matrix  # build once, outside the timings
+    wave = Context(data, Scenario(vendor_mode=mode, link_km=link_km, roadmap_years=1), reuse=ctx)
+    _ = ctx.adjacency_matrix, wave.adjacency_matrix  # build once, outside the timings
     rows = []
     for pref in sorted(data.municipalities.prefecture_code.unique()):
+        t0 = time.perf_counter()
+        single = propose(wave, [pref])[0]  # the single-wave plan (roadmap_years = 1), same accounts
+        w_secs = time.perf_counter() - t0
         t0 = time.perf_counter()
         plan = propose(ctx, [pref])[0]
         secs = time.perf_counter() - t0
@@ -119,7 +129,8 @@ def run_mode(data, mode: str, use_spopt: bool, link_km: float) -> list[dict]:
         g_secs = time.perf_counter() - t0
         row = {"pref": pref, "eligible": plan.stats["eligible"], "candidates": plan.stats["candidates"],
                "status": plan.status, "gap": plan.gap, "seconds": secs, "objective": plan.objective,
-               "greedy": g, "greedy_seconds": g_secs}
+               "greedy": g, "greedy_seconds": g_secs, "placed": placed(plan), "wave_status": single.status,
+               "wave_seconds": w_secs, "wave_objective": single.objective, "wave_placed": placed(single)}
         if use_spopt and len(cs.eligible) >= 2:
             t0 = time.perf_counter()
             regions = spopt_regions(ctx, cs.eligible, seed=0)
@@ -136,7 +147,9 @@ def run_mode(data, mode: str, use_spopt: bool, link_km: float) -> list[dict]:
         rows.append(row)
         print(f"{mode:7} {pref}  elig {row['eligible']:4d}  cand {row['candidates']:6d}  {row['status']:8} "
               f"gap {row['gap']:.4f}  {secs:6.2f} s  obj {row['objective'] / 1e6:10.1f}M  greedy "
-              f"{g / 1e6:10.1f}M" + (f"  spopt {row['spopt'] / 1e6:10.1f}M" if use_spopt else ""), flush=True)
+              f"{g / 1e6:10.1f}M" + (f"  spopt {row['spopt'] / 1e6:10.1f}M" if use_spopt else "")
+              + f"  | single wave {single.status:8} {w_secs:5.2f} s obj {single.objective / 1e6:10.1f}M  placed "
+              f"{row['placed']:3d} vs {row['wave_placed']:3d}", flush=True)
     return rows
 
 
@@ -153,6 +166,13 @@ def summarise(mode, rows, use_spopt):
           f"candidates total {sum(r['candidates'] for r in rows):,}")
     print(f"[{mode}] objective vs greedy: min ratio {min(rg):.3f}, total {ratio(sum(r['objective'] for r in rows), sum(r['greedy'] for r in rows)):.3f}; "
           f"prefectures where ours < greedy: {sum(r['objective'] < r['greedy'] - 1 for r in rows)}")
+    below = sum(r["objective"] < r["wave_objective"] - 1 for r in rows)
+    print(f"[{mode}] roadmap (roadmap_years {Scenario().roadmap_years}) vs single wave (1), same accounts: value "
+          f"{sum(r['objective'] for r in rows) / 1e9:,.2f} vs {sum(r['wave_objective'] for r in rows) / 1e9:,.2f} bn yen "
+          f"(ratio {ratio(sum(r['objective'] for r in rows), sum(r['wave_objective'] for r in rows)):.3f}); "
+          f"municipalities placed {sum(r['placed'] for r in rows)} vs {sum(r['wave_placed'] for r in rows)}; time "
+          f"{sum(r['seconds'] for r in rows):.1f} vs {sum(r['wave_seconds'] for r in rows):.1f} s; single wave proven "
+          f"{sum(r['wave_status'] == 'OPTIMAL' for r in rows)}/47; prefectures where the roadmap is below: {below}")
     if use_spopt:
         rs = [ratio(r["objective"], r["spopt"]) for r in rows]
         print(f"[{mode}] objective vs spopt max-p (repaired): min ratio {min(rs):.3f}, total "
@@ -185,16 +205,24 @@ def main():
 
 
 def national(mode: str, rows: list[dict], link_km: float) -> None:
-    """``propose --all`` in a fresh process: wall, peak RSS, status/bound/gap, vs the per-prefecture sum."""
+    """``propose --all`` in a fresh process, the roadmap then the single wave: wall, peak RSS,
+    status/bound/gap, vs the per-prefecture sum."""
+    for years in (Scenario().roadmap_years, 1):
+        _national(mode, rows, link_km, years)
+
+
+def _national(mode: str, rows: list[dict], link_km: float, years: int) -> None:
     import json
     import os
     import subprocess
     import tempfile
 
     root = Path(__file__).resolve().parents[1]
+    label = f"{mode}, roadmap_years {years}"
+    key = "objective" if years > 1 else "wave_objective"
     with tempfile.TemporaryDirectory() as tmp:
         sc = Path(tmp) / "s.toml"
-        sc.write_text(f'vendor_mode = "{mode}"\nlink_km = {link_km}\n')
+        sc.write_text(f'vendor_mode = "{mode}"\nlink_km = {link_km}\nroadmap_years = {years}\n')
         t0 = time.perf_counter()
         proc = subprocess.Popen([sys.executable, str(root / "cli.py"), "propose", "--all", "--json", "--scenario",
                                  str(sc)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -202,20 +230,23 @@ def national(mode: str, rows: list[dict], link_km: float) -> None:
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
     if status != 0:
-        print(f"[{mode}] national instance failed (exit {status})")
+        print(f"[{label}] national instance failed (exit {status})")
         return
     p = json.loads(out)
     t = p["totals"]
-    per_pref = sum(r["objective"] for r in rows)
+    per_pref = sum(r[key] for r in rows)
     greedy_sum = sum(r["greedy"] for r in rows)
-    print(f"[{mode}] national instance (one model): {p['status']}, gap {p['gap']}, bound {p['best_bound']:,}, "
+    bound = "n/a" if p["best_bound"] is None else f"{p['best_bound']:,}"
+    print(f"[{label}] national instance (one model): {p['status']}, gap {p['gap']}, bound {bound}, "
           f"{wall:.1f} s wall, peak memory {usage.ru_maxrss / 1024:,.0f} MB; candidates "
           f"{p['stats']['candidates']:,} (enumeration {p['stats']['enumeration_seconds']:.1f} s, solve "
-          f"{p['solve_seconds']:.1f} s)")
-    print(f"[{mode}] national objective {p['objective'] / 1e9:,.2f} bn yen vs 47 separate prefecture optima "
+          f"{p['solve_seconds']:.1f} s)" + (f"; search stopped: {p['stats']['stopped']}" if p['stats'].get('stopped')
+                                            else ""))
+    print(f"[{label}] national objective {p['objective'] / 1e9:,.2f} bn yen vs 47 separate prefecture optima "
           f"{per_pref / 1e9:,.2f} bn (ratio {ratio(p['objective'], per_pref):.4f}) vs greedy "
           f"{greedy_sum / 1e9:,.2f} bn; {t['groups']} groups, {t['cross_prefecture_groups']} across prefecture lines, "
-          f"{t['municipalities_moving']} municipalities moving")
+          f"{t['municipalities_moving']} municipalities moving; joint-cloud municipalities at the end "
+          f"{p['kpi'][-1]['municipalities_in_groups'] if p.get('kpi') else '-'}")
 
 
 if __name__ == "__main__":

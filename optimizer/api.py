@@ -46,8 +46,10 @@ def expanded_group(data: Dataset, members: list[str]) -> str | None:
 
 
 def score(data: Dataset, members: list[str], go_live: int | None = None, scenario=None,
-          base_group: str | None = None, shares: bool = True, as_new: bool = False) -> GroupScore:
-    """Score ``members`` as one group (see :mod:`optimizer.scoring`).
+          base_group: str | None = None, shares: bool = True, as_new: bool = False,
+          join: dict[str, int] | None = None, vendor: str | None = None) -> GroupScore:
+    """Score ``members`` as one group (see :mod:`optimizer.scoring`); ``join`` gives each moving
+    member's go-live year (a roadmap schedule; default the best schedule), ``vendor`` the package.
 
     When ``members`` hold every member of one existing group plus others, they are scored
     as that group's expansion (as ``propose`` does), unless ``as_new`` or another
@@ -55,7 +57,8 @@ def score(data: Dataset, members: list[str], go_live: int | None = None, scenari
     """
     if base_group is None and not as_new:
         base_group = expanded_group(data, list(members))
-    return score_group(context(data, scenario), list(members), go_live=go_live, base_group=base_group, shares=shares)
+    return score_group(context(data, scenario), list(members), go_live=go_live, base_group=base_group, shares=shares,
+                       join=join, vendor=vendor)
 
 
 def propose(data: Dataset, prefectures: list[str], scenario=None, alternatives: int = 1):

@@ -335,10 +335,21 @@ def _plan_table(data, plan) -> str:
             "id": f"P{k:02d}", "kind": g.kind, "base": g.base_group_id or "",
             "members": (f"{g.base_group_id}({len(g.members) - len(g.joining)}) + " if g.base_group_id else "")
             + " ".join(data.name(c) for c in g.movers),
-            "go-live": str(g.go_live_fy), "vendor": g.vendor, "p50": f"{g.reduction_rate['p50']:.0%}",
+            "go-live": " → ".join(str(step["fy"]) for step in g.timeline), "vendor": g.vendor, "p50": f"{g.reduction_rate['p50']:.0%}",
             "savings/yr": round(g.annual_savings_yen), "NPV": round(g.npv_yen), "continuity": g.continuity.score,
         })
     return table(rows)
+
+
+def _kpi_line(plan) -> str:
+    """The roadmap in one line: municipalities in joint clouds at the start and end of the horizon."""
+    if not plan.kpi:
+        return ""
+    a, b = plan.kpi[0], plan.kpi[-1]
+    h = plan.horizon
+    span = "single wave" if h.get("single_wave") else f"FY{h['from_fy']}-FY{h['to_fy']}"
+    return (f"roadmap {span}: municipalities in joint clouds {a['municipalities_in_groups']} (FY{a['fy']}) -> "
+            f"{b['municipalities_in_groups']} (FY{b['fy']}); cumulative NPV {b['cumulative_npv_yen']:,} yen by FY{b['fy']}")
 
 
 def _status_line(plan) -> str:
@@ -369,6 +380,7 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
     from .api import context
     from .outputs import plan_payload, write_outputs
     from .plan import by_prefecture, propose as run, propose_all, totals
+    from .roadmap import NATIONAL_KPI
 
     if bool(prefs) == all_prefs:
         raise InputError("give --pref (one or more) or --all")
@@ -385,8 +397,12 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
         payload = plan_payload(d, [plan])
         payload["by_prefecture"] = by_prefecture(ctx, plan)
         payload["totals"] = totals(plan)
+        payload["national_kpi"] = NATIONAL_KPI
         if out_dir:
-            written = write_outputs(d, [plan], out_dir, {"proposals.json": to_json(payload)}, lang=lang)
+            from .report import plan_files
+
+            written = write_outputs(d, [plan], out_dir, {**plan_files(d, ctx, [plan], lang),
+                                                         "proposals.json": to_json(payload)}, lang=lang)
         if as_json:
             click.echo(to_json(payload))
         else:
@@ -399,6 +415,7 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
                        f"{t['cross_prefecture_groups']} across prefecture lines), {t['municipalities_moving']} "
                        f"municipalities moving, NPV {t['npv_yen']:,} yen")
             click.echo(_status_line(plan))
+            click.echo(_kpi_line(plan))
             if d.synthetic_rows:
                 click.echo(SYNTHETIC_LINE)
         if out_dir:
@@ -426,7 +443,10 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
                 click.echo(f"\n=== plan {k} (value lost vs best: {plans[0].objective - plan.objective:,.0f} yen)")
             click.echo(_plan_table(d, plan))
             click.echo(_status_line(plan))
-        click.echo(f"alone (eligible, no group proposed): {', '.join(d.name(c) for c in plans[0].alone) or '-'}")
+        click.echo(_kpi_line(plans[0]))
+        left = plans[0].left_out
+        click.echo(f"in no group at the end ({len(left)}): "
+                   + ("; ".join(f"{r['name']} ({r['reason_en']})" for r in left) or "-"))
         if d.synthetic_rows:
             click.echo(SYNTHETIC_LINE)
     if written:

@@ -121,14 +121,17 @@ def plan_png(data: Dataset, plan, lang: str = "ja", highlight: str | None = None
     if existing:
         b.loc[sorted(existing)].plot(ax=ax, color=EXISTING, edgecolor="#7f8fa6", linewidth=0.5, hatch="///")
     handles = []
+    # one plot call per layer: geopandas redraws the figure after each call
+    drawn = [(c, PALETTE[k % len(PALETTE)]) for k, g in enumerate(plan.groups) for c in g.members if c in b.index]
+    if drawn:
+        b.loc[[c for c, _ in drawn]].plot(ax=ax, color=[col for _, col in drawn], alpha=0.75, edgecolor="#333333",
+                                          linewidth=0.6)
     for k, g in enumerate(plan.groups):
-        color = PALETTE[k % len(PALETTE)]
-        b.loc[[c for c in g.members if c in b.index]].plot(ax=ax, color=color, alpha=0.75, edgecolor="#333333",
-                                                           linewidth=0.6)
         label = f"P{k + 1:02d}" + (f" ({g.base_group_id}+)" if g.base_group_id else "")
-        handles.append(Patch(facecolor=color, edgecolor="#333333", label=label))
-        if g.joining:
-            b.loc[[c for c in g.joining if c in b.index]].boundary.plot(ax=ax, color="#111111", linewidth=1.8)
+        handles.append(Patch(facecolor=PALETTE[k % len(PALETTE)], edgecolor="#333333", label=label))
+    joiners = [c for g in plan.groups for c in g.joining if c in b.index]
+    if joiners:
+        b.loc[joiners].boundary.plot(ax=ax, color="#111111", linewidth=1.8)
     pts = b.representative_point()
     focus = [c for c in codes if c in group_of or c == highlight]
     if focus:  # frame the proposals (a prefecture's remote islands would shrink them to dots)

@@ -246,12 +246,13 @@ def _new_options(ctx: Context, code: str, scope: list[str], lang: str) -> list[O
     scored = []
     for c in cs.candidates:
         codes = [ctx.codes[k] for k in c.members]
-        acc = member_accounts(ctx, codes, c.go_live, ctx.vendor_names[c.vendor])[code]
+        acc = member_accounts(ctx, codes, c.go_live, ctx.vendor_names[c.vendor], join=dict(zip(codes, c.join)))[code]
         scored.append((acc["npv_yen"], codes, c))
     scored.sort(key=lambda t: (-t[0], t[1]))
     options = []
     for _, codes, c in scored[: NEW_OPTIONS + 1]:  # the best by own account; shares (nucleolus) for these only
-        g = score_group(ctx, codes, go_live=c.go_live, vendor=ctx.vendor_names[c.vendor], shares=True)
+        g = score_group(ctx, codes, go_live=c.go_live, vendor=ctx.vendor_names[c.vendor], shares=True,
+                        join=dict(zip(codes, c.join)))
         own = _own(ctx, code, g)
         partners = [p for p in g.members if p != code]
         reasons = [_t(lang, f"{len(partners)}団体と新グループ（{'、'.join(ctx.data.name(p) for p in partners)}）",
@@ -344,21 +345,28 @@ def _plan_view(ctx: Context, code: str, lang: str) -> dict:
         if code in g.members:
             gid = g.base_group_id if g.base_group_id else f"P{k:02d}"
             moving = code in g.movers
-            what = (_t(lang, f"{group_name(ctx, g.base_group_id)}に{g.go_live_fy}年度に参加",
-                       f"joins {group_name(ctx, g.base_group_id)} in FY{g.go_live_fy}") if g.base_group_id and moving
+            fy = g.join_fy.get(code, g.go_live_fy)
+            later = "" if fy == g.founded_fy else _t(lang, f"（{g.founded_fy}年度の設立後、契約の終わる{fy}年度に参加）",
+                                                     f" (joining in FY{fy}, when its contract ends)")
+            what = (_t(lang, f"{group_name(ctx, g.base_group_id)}に{fy}年度に参加",
+                       f"joins {group_name(ctx, g.base_group_id)} in FY{fy}") if g.base_group_id and moving
                     else _t(lang, f"{group_name(ctx, g.base_group_id)}にとどまる（{len(g.joining)}団体が新規参加）",
                             f"stays in {group_name(ctx, g.base_group_id)} ({len(g.joining)} joiner(s))")
                     if g.base_group_id else
                     _t(lang, f"新グループ {gid}（{'、'.join(ctx.data.name(c) for c in g.members if c != code)}）を"
-                             f"{g.go_live_fy}年度に設立", f"founds new group {gid} with "
-                             f"{', '.join(ctx.data.name(c) for c in g.members if c != code)} in FY{g.go_live_fy}"))
-            return {"group_id": g.base_group_id, "members": g.members, "fy": g.go_live_fy, "status": plan.status,
+                             f"{g.founded_fy}年度に設立" + getattr(later, "ja", later), f"founds new group {gid} with "
+                             f"{', '.join(ctx.data.name(c) for c in g.members if c != code)} in FY{g.founded_fy}"
+                             + getattr(later, "en", later)))
+            return {"group_id": g.base_group_id, "members": g.members, "fy": fy, "status": plan.status,
                     "reason": what}
     if code in ctx.group_of:
         gid = ctx.group_of[code]
         return {"group_id": gid, "members": None, "fy": None, "status": plan.status,
                 "reason": _t(lang, f"{group_name(ctx, gid)}にとどまる（変更なし）", f"stays in {group_name(ctx, gid)} (unchanged)")}
     why = eligible(ctx, ctx.pos[code])
+    left = next((r for r in plan.left_out if r["code"] == code), None)
+    if why is None and left is not None and left["reason_code"] != "partners_elsewhere":
+        why = _t(lang, f"単独のまま：{left['reason_ja']}", f"stays alone: {left['reason_en']}")
     return {"group_id": None, "members": None, "fy": None, "status": plan.status,
             "reason": why or _t(lang, "単独のまま：県全体の最適案では、この団体を含むグループより他の組み合わせの価値が高い",
                                 "stays alone: in the prefecture's optimum other combinations are worth more than any "

@@ -406,6 +406,16 @@ def by_prefecture(ctx: Context, plan: Plan) -> list[dict]:
             r["share_yen"] += sh["share_yen"]
     for r in rows.values():
         r["eligible"] = r["moving"] + r["alone"]
+    # the roadmap by prefecture: municipalities in joint clouds by fiscal year (existing members, then movers live)
+    years = [k["fy"] for k in plan.kpi]
+    existing = {}
+    for ms in ctx.data.group_members.values():
+        for c in ms:
+            existing[c[:2]] = existing.get(c[:2], 0) + 1
+    for p, r in rows.items():
+        joins = [y for g in plan.groups for c, y in g.join_fy.items() if c[:2] == p]
+        r["kpi"] = [{"fy": fy, "municipalities_in_groups": existing.get(p, 0) + sum(y <= fy for y in joins)}
+                    for fy in years]
     return list(rows.values())
 
 

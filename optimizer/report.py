@@ -65,7 +65,7 @@ T = {
                          "「クラウド導入団体数」は共同利用（既存・提案グループ）と単独クラウドの合計（本表の対象団体内）。"),
         "horizon": "計画期間 FY{a}〜FY{b}：グループは FY{c} 以降に設立され、各団体は契約の終わる年度に合わせて参加する。",
         "single_wave": "単一時点の計画（roadmap_years = 1）：各グループの構成団体は同じ年度に稼働する。",
-        "founding": "設立", "joins": "参加", "left_out": "グループに入らない団体と理由",
+        "founding": "設立", "joins": "参加", "left_out": "グループに入らない団体と理由", "pref": "都道府県",
         "left_cols": ["団体コード", "団体名", "理由"],
         "study_only": "共同化の検討・調達",
         "params_lines": [
@@ -137,6 +137,7 @@ T = {
         "horizon": "Horizon FY{a}-FY{b}: groups are founded from FY{c}; members join as their contracts end.",
         "single_wave": "Single-wave plan (roadmap_years = 1): each group's members go live in one year.",
         "founding": "founded", "joins": "joins", "left_out": "Municipalities in no group, and why",
+        "pref": "prefecture",
         "left_cols": ["code", "name", "reason"],
         "study_only": "joint study and procurement",
         "params_lines": [
@@ -323,7 +324,7 @@ def group_labels(data: Dataset, plan) -> list[str]:
     return out
 
 
-def _roadmap_section(data: Dataset, plan, lang: str) -> list[str]:
+def _roadmap_section(data: Dataset, plan, lang: str, ctx=None) -> list[str]:
     """The roadmap: horizon, the chart, the KPI table by year (it adds up to the groups' NPV), everyone left out."""
     t = T[lang]
     h = plan.horizon
@@ -339,6 +340,13 @@ def _roadmap_section(data: Dataset, plan, lang: str) -> list[str]:
     rows.append([f"**{t['plan_npv']}**", "", "", "", "", f"**{_yen_exact(total, lang)}**"])
     lines = [f"## {t['roadmap']}", "", head, "", "![roadmap](roadmap.png)", "",
              _md_table(t["kpi_cols"], rows), "", f"> {t['national_kpi']}", ""]
+    if len(plan.prefectures) > 1 and ctx is not None:  # several prefectures: each one's count by year
+        from .plan import by_prefecture
+
+        prefs = [r for r in by_prefecture(ctx, plan) if r["prefecture_code"] in plan.prefectures]
+        yrs = [k["fy"] for k in plan.kpi]
+        lines += [f"### {t['kpi_cols'][1]}", "", _md_table([t["pref"]] + [f"FY{y}" for y in yrs], [
+            [r["prefecture"]] + [k["municipalities_in_groups"] for k in r["kpi"]] for r in prefs]), ""]
     if plan.left_out:
         key = "reason_ja" if lang == "ja" else "reason_en"
         lines += [f"### {t['left_out']}", "", _md_table(t["left_cols"], [
@@ -371,7 +379,7 @@ def plan_markdown(data: Dataset, ctx, plans: list, lang: str = "ja") -> str:
         lines += [f"### {t['bands']}", "", _md_table(t["band_cols"], [
             [b["band"], b["eligible"], b["placed"], _yen_exact(b["annual_savings_yen"], lang),
              _yen_exact(b["share_yen"], lang)] for b in plan.participation]), ""]
-    lines += _roadmap_section(data, plan, lang)
+    lines += _roadmap_section(data, plan, lang, ctx)
     lines += [f"## {t['map']}", "", "![map](map.png)", "", f"## {t['groups']}", ""]
     for k, g in enumerate(plan.groups, start=1):
         lines += [_group_section(data, ctx, k, g, lang), ""]

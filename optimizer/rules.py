@@ -253,11 +253,15 @@ def _connected_check(ctx, M, base=None):
         near &= valid[:, None, base.size:]
         A[:, : base.size, base.size:] |= near
         A[:, base.size:, : base.size] |= near.transpose(0, 2, 1)
-    reach = A | np.eye(K, dtype=bool)[None]
-    for _ in range(int(np.ceil(np.log2(max(K, 2))))):
-        reach = reach | np.einsum("mij,mjk->mik", reach.astype(np.uint8), reach.astype(np.uint8)).astype(bool)
+    # breadth-first from the first member: each step adds the members linked to those reached
     first = np.argmax(valid, axis=1)
-    from_first = reach[np.arange(len(M)), first]
+    from_first = np.zeros((len(M), K), dtype=bool)
+    from_first[np.arange(len(M)), first] = True
+    for _ in range(K - 1):
+        grown = from_first | np.any(A & from_first[:, None, :], axis=2)
+        if np.array_equal(grown, from_first):
+            break
+        from_first = grown
     return np.all(from_first | ~valid, axis=1)
 
 

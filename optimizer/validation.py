@@ -303,4 +303,6 @@ def check_inputs(survey_path, groups_path, members_path, municipalities: pd.Data
     groups = groups.drop(columns="row_").set_index("group_id", drop=False)
     groups.index.name = None
     members = members.drop(columns="row_")
+    for df in (survey, groups, members):  # line numbers were for the messages: pandas would deep-copy them on
+        df.attrs = {}                     # every row access of the frames from here on
     return survey, groups, members

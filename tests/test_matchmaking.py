@@ -48,17 +48,18 @@ def test_every_option_states_the_rules_it_breaks_and_equals_score(ctx, kosaka):
             broken = violations(free, free.positions(order), base)
             broken.pop("size", None)  # capacity is a hard fact, checked before an option is offered
             assert sorted(broken) == o.extra["breaks_rules"]  # soft rules are reasons, never silent removals
-            fresh = score_group(free, g.members, go_live=g.go_live_fy, vendor=g.vendor, base_group=o.group_id)
+            fresh = score_group(free, g.members, go_live=g.go_live_fy, vendor=g.vendor, base_group=o.group_id,
+                                join=g.join_fy)
         else:
             assert violations(free, free.positions(g.members)) == {}
-            fresh = score_group(free, g.members, go_live=g.go_live_fy, vendor=g.vendor)
+            fresh = score_group(free, g.members, go_live=g.go_live_fy, vendor=g.vendor, join=g.join_fy)
         assert fresh.npv_yen == pytest.approx(o.npv_yen)
         assert fresh.continuity.score == o.continuity_score
         # and what the `score` command reports for the resulting group, on the data as shipped (unless the
         # option is to re-join the group it is in today: on the shipped data that set *is* the existing group)
         if sorted(g.members) == ctx.data.group_members.get(ctx.data.group_of.get("05303")):
             continue
-        public = lg.score(ctx.data, g.members, go_live=g.go_live_fy)
+        public = lg.score(ctx.data, g.members, go_live=g.go_live_fy, join=g.join_fy, vendor=g.vendor)
         assert public.npv_yen == pytest.approx(o.npv_yen) and public.base_group_id == o.group_id
 
 

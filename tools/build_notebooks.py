@@ -145,6 +145,31 @@ NOTEBOOKS = {
              "ax.set_xlabel('municipalities placed in a group')\nax.set_ylabel('NPV, national account (百万円)')\n"
              "ax.set_title('長野県: value vs participation')\nplt.show()"),
         code("# who gets the value, by population band, at defaults\npd.DataFrame(plans['base (migrate, window 2)'].participation)"),
+        md("## Roadmap vs single wave (長野県, 20)\n\nThe default plan is a 10-year roadmap (`roadmap_years = 10`): "
+           "a group is founded in a fiscal year and members join as their contracts end. `roadmap_years = 1` is the "
+           "single-wave plan: every group's members go live in one year, next renewals at most 2 years apart. The "
+           "single wave is one admissible roadmap, so the roadmap's value is never lower; below, the municipalities "
+           "in joint clouds and the cumulative NPV (municipal account) by fiscal year for both."),
+        code("road = plans['base (migrate, window 2)']\nwave = lg.propose(data, ['20'], scenario=base.replace(roadmap_years=1))\n"
+             "years = pd.DataFrame({'fy': [k['fy'] for k in road.kpi]})\n"
+             "for name, p in (('roadmap', road), ('single wave', wave)):\n"
+             "    by = {k['fy']: k for k in p.kpi}\n"
+             "    years[f'{name}: in joint clouds'] = [by.get(fy, p.kpi[-1])['municipalities_in_groups'] for fy in years.fy]\n"
+             "    years[f'{name}: cumulative NPV (M yen)'] = [round(by.get(fy, p.kpi[-1])['cumulative_npv_yen'] / 1e6) "
+             "for fy in years.fy]\n"
+             "print(f'value: roadmap {road.objective / 1e6:,.0f} M yen ({road.status}) vs single wave '\n"
+             "      f'{wave.objective / 1e6:,.0f} M yen ({wave.status}); placed {sum(len(g.movers) for g in road.groups)} '\n"
+             "      f'vs {sum(len(g.movers) for g in wave.groups)}')\nyears"),
+        code("fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))\n"
+             "for name, style in (('roadmap', '-o'), ('single wave', '--s')):\n"
+             "    a1.plot(years.fy, years[f'{name}: in joint clouds'], style, label=name)\n"
+             "    a2.plot(years.fy, years[f'{name}: cumulative NPV (M yen)'], style, label=name)\n"
+             "a1.set_title('長野県: municipalities in joint clouds')\na2.set_title('長野県: cumulative NPV (百万円)')\n"
+             "a1.legend()\na2.legend()\nplt.show()"),
+        code("# who joins when, and everyone left out with the reason\n"
+             "pd.DataFrame([{'group': f'P{k:02d}', 'fy': s['fy'], 'joining': '、'.join(data.name(c) for c in s['joining'])}\n"
+             "              for k, g in enumerate(road.groups, start=1) for s in g.timeline])"),
+        code("pd.DataFrame(road.left_out)[['code', 'name', 'reason_en']]"),
     ],
 }
 
