@@ -364,7 +364,7 @@ def _status_line(plan) -> str:
 @click.option("--all", "all_prefs", is_flag=True, help="The whole country as one instance (groups may cross prefecture lines).")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML (see optimizer/config.py).")
 @click.option("--time-limit", type=click.FloatRange(0.001, 86_400),
-              help="Work budget in seconds (enumeration and solver; default 60).")
+              help="Work budget in seconds (enumeration and solver; default 120).")
 @click.option("--seed", type=click.IntRange(0, 2**31 - 1), help="Solver seed (32-bit).")
 @click.option("--alternatives", type=click.IntRange(1, 20), default=1, show_default=True,
               help="Return up to K distinct plans, best first.")

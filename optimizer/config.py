@@ -260,7 +260,7 @@ class Scenario:
     continuity_value_yen: float = 1_000_000  # value of a full continuity score per member (a preference)
     # Work budget shared by candidate enumeration and the solver: wall-clock seconds and memory for the candidate
     # sets (checked as they grow). When it runs out the plan says so: status FEASIBLE or UNKNOWN, bound and gap.
-    time_limit_s: float = 60.0
+    time_limit_s: float = 120.0
     memory_limit_mb: float = 3000.0
     seed: int = 0
     model: ModelParameters = field(default_factory=ModelParameters)

@@ -164,7 +164,7 @@ def timing_cost(baseline, renewal, go_live, m: ModelParameters) -> np.ndarray:
     go-live (``extension_premium`` per year) or renewing and leaving the new contract early,
     whichever costs less. Going live at a contract end costs nothing.
     """
-    gap = np.asarray(go_live) - np.asarray(renewal, dtype=float)
+    gap = np.asarray(go_live, dtype=np.int64) - np.asarray(renewal, dtype=np.int64)  # whole fiscal years
     since = np.mod(gap, m.contract_years)  # years since the last contract end (gap >= 0)
     late = np.minimum(m.extension_premium * since, m.early_exit_cost * np.where(since > 0, m.contract_years - since, 0))
     return np.where(gap >= 0, late, -m.early_exit_cost * gap) * np.asarray(baseline)
@@ -172,7 +172,7 @@ def timing_cost(baseline, renewal, go_live, m: ModelParameters) -> np.ndarray:
 
 def years_from_contract_end(renewal, year, m: ModelParameters) -> np.ndarray:
     """Years between ``year`` and the nearest contract end (next renewal + k ``contract_years``, k >= 0)."""
-    gap = np.asarray(year) - np.asarray(renewal)
+    gap = np.asarray(year, dtype=np.int64) - np.asarray(renewal, dtype=np.int64)
     since = np.mod(gap, m.contract_years)
     return np.where(gap >= 0, np.minimum(since, m.contract_years - since), -gap)
 

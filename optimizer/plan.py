@@ -333,7 +333,8 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
             plans[0].stats["alternatives_stopped"] = f"time budget used up after {len(plans)} plan(s)"
             break
         sol = solve(cs, req, seed=sc.seed, time_limit=max(1.0, solve_deadline - time.perf_counter()), forbid=forbid,
-                    lexicographic=sc.participation_mode == "lexicographic")
+                    lexicographic=sc.participation_mode == "lexicographic",
+                    blocks=prefecture_blocks(ctx, cs) if len(prefectures) > 1 else None)
         if not cs.complete:
             # a plan over the sets grown before the budget ran out: its bound says nothing of the sets not grown
             sol.status = {"OPTIMAL": "FEASIBLE", "INFEASIBLE": "UNKNOWN"}.get(sol.status, sol.status)
@@ -364,6 +365,15 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
         if not sol.chosen:
             break
     return plans
+
+
+def prefecture_blocks(ctx: Context, cs) -> list[int]:
+    """Each candidate's prefecture: that of its moving members (-1 when they span several)."""
+    out = []
+    for c in cs.candidates:
+        prefs = set(ctx.prefecture[list(c.members)].tolist())
+        out.append(prefs.pop() if len(prefs) == 1 else -1)
+    return out
 
 
 def propose_all(ctx: Context, progress=None) -> Plan:

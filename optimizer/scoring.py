@@ -149,11 +149,12 @@ def _reduction_location(ctx: Context, P: np.ndarray, valid: np.ndarray, switch: 
 
 
 def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarray, base: Base | None = None,
-                coordination: np.ndarray | None = None) -> dict:
+                coordination: np.ndarray | None = None, timing: np.ndarray | None = None) -> dict:
     """Money figures of each row at a given package (vendor code) and go-live year.
 
     For a new group a row of fewer than two members is worth nothing (NPV 0).
-    ``coordination``: :func:`coordination_batch` of ``M`` if already computed.
+    ``coordination``: :func:`coordination_batch` of ``M`` if already computed; ``timing``: the
+    members' timing costs (rows x columns) if already computed (they do not depend on the package).
     """
     m, sc = ctx.model, ctx.scenario
     valid = M >= 0
@@ -184,7 +185,8 @@ def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarra
     group_corr = (corr * reg * valid).sum(axis=1) / np.maximum((reg * valid).sum(axis=1), 1.0)
     one_off = one_off_i.sum(axis=1) + fixed
     subsidy = m.subsidy_rate * ((one_off_i * corr).sum(axis=1) + fixed * group_corr)
-    timing_i = np.where(moving, cost.timing_cost(baseline_i, ctx.renewal[P], year[:, None], m), 0.0)
+    timing_i = (np.where(moving, cost.timing_cost(baseline_i, ctx.renewal[P], year[:, None], m), 0.0)
+                if timing is None else timing)
     timing = timing_i.sum(axis=1)
     annuity = cost.annuity(year, sc.planning_fy, m)
     disc = cost.discount(year - 1, sc.planning_fy, m)
@@ -290,12 +292,18 @@ def schedule_money(ctx: Context, M: np.ndarray, vendor: np.ndarray, J: np.ndarra
     T = int((last - f).max()) + H if len(M) else H
     savings_npv_i = np.zeros(M.shape)
     savings_by_year = np.zeros((len(M), T))
+    present = np.zeros_like(valid)
+    rate_t = np.zeros(len(M))
     for t in range(T):
         y = f + t
-        present = valid & (in_base | (J <= y[:, None]))
-        rate_t = cost.expected_reduction(_reduction_location(ctx, P, present, switch), m)
-        if base is None:
-            rate_t = np.where(present.sum(axis=1) >= 2, rate_t, 0.0)
+        now = valid & (in_base | (J <= y[:, None]))
+        changed = np.nonzero((now != present).any(axis=1))[0]  # the rate moves only when a member joins
+        present = now
+        if len(changed):
+            sub = present[changed]
+            r = cost.expected_reduction(_reduction_location(ctx, P[changed], sub, switch[changed]), m)
+            rate_t = rate_t.copy()
+            rate_t[changed] = np.where(sub.sum(axis=1) >= 2, r, 0.0) if base is None else r
         counting = present & (y[:, None] < Jf + H)
         g = np.where(in_base, (rate_t[:, None] - old_rate) * b - (k_i - old_k), rate_t[:, None] * b - k_i)
         g = np.where(counting, g, 0.0)
@@ -436,7 +444,12 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
     if ctx.roadmap and go_live is None:  # a wave of the roadmap: in the horizon, each member near a contract end
         Jw = np.where(np.tile(moving, (len(opts), 1)), Y[:, None], -1)
         usable &= (Y <= ctx.last_fy) & timing_check(ctx, Mt, Jw, base)
-    money = money_batch(ctx, Mt, V, Y, base, coordination=np.tile(coord, (len(opts), 1)))
+    # the timing costs depend on the year, not the package: once per year, for every package
+    P = np.where(M >= 0, M, 0)
+    b_i = ctx.baseline[P] * (M >= 0)
+    per_year = [np.where(moving, cost.timing_cost(b_i, ctx.renewal[P], y[:, None], ctx.model), 0.0) for y, _ in years]
+    timing = np.concatenate([per_year[k] for _ in vendors for k in range(len(years))])
+    money = money_batch(ctx, Mt, V, Y, base, coordination=np.tile(coord, (len(opts), 1)), timing=timing)
     value, target = evaluate(money, usable, np.tile(cvalue, len(opts)))
     choice = np.argmax(target.reshape(len(opts), m), axis=0)  # first best: earlier package column, earlier year
     pick = choice * m + np.arange(m)

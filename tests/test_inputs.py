@@ -40,6 +40,21 @@ def test_scenario_errors_name_the_file_and_every_bad_key(tmp_path):
     assert all(p.file == "bad.toml" for p in e.value.problems)
 
 
+def test_a_roadmap_needs_a_year_to_go_live_in(tmp_path):
+    f = tmp_path / "short.toml"
+    f.write_text("roadmap_years = 2\n[model]\nlead_years = 2\ncontract_years = 0\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_scenario(f)
+    assert "key 'model.contract_years'" in str(e.value)
+    f.write_text("roadmap_years = 2\n[model]\nlead_years = 2\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_scenario(f)
+    assert "key 'roadmap_years'" in str(e.value) and "no year to go live" in str(e.value)
+    f.write_text("roadmap_years = 31\n", encoding="utf-8")
+    with pytest.raises(InputError, match="roadmap_years"):
+        load_scenario(f)
+
+
 @pytest.mark.parametrize("content,words", [
     (b"\xff\xfeplanning_fy = 2020", "not UTF-8"),
     (("a = " + "[" * 3000 + "]" * 3000).encode(), "nested too deeply"),
