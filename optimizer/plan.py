@@ -25,7 +25,7 @@ from .validator import validate_plan
 
 
 #: Shares of ``time_limit_s``: candidate growth stops at the first, the solver at the second.
-ENUMERATION_SHARE, SOLVE_SHARE = 0.6, 0.85
+ENUMERATION_SHARE, SOLVE_SHARE = 0.6, 0.8
 
 
 @dataclass
@@ -309,7 +309,7 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
     scope = scope_codes(ctx, prefectures)
     check_scenario_lists(ctx, scope)
     t0 = time.perf_counter()
-    # one budget: candidate growth may use 60% of it, the solver runs until 85%, the rest is for scoring the
+    # one budget: candidate growth may use 60% of it, the solver runs until 80%, the rest is for scoring the
     # chosen groups' shares and validating the plan
     budget = Budget(t0 + ENUMERATION_SHARE * sc.time_limit_s, sc.memory_limit_mb * 2**20)
     solve_deadline = t0 + SOLVE_SHARE * sc.time_limit_s
@@ -368,10 +368,12 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
 
 
 def prefecture_blocks(ctx: Context, cs) -> list[int]:
-    """Each candidate's prefecture: that of its moving members (-1 when they span several)."""
+    """Each candidate's prefecture (-1 when its members, with an expanded group's, span several: a
+    prefecture's joiners of a neighbouring prefecture's group would tie the blocks together)."""
     out = []
     for c in cs.candidates:
-        prefs = set(ctx.prefecture[list(c.members)].tolist())
+        idx = list(c.members) + (list(cs.base_members.get(c.base_group, ())) if c.base_group else [])
+        prefs = set(ctx.prefecture[idx].tolist())
         out.append(prefs.pop() if len(prefs) == 1 else -1)
     return out
 

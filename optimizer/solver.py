@@ -172,14 +172,14 @@ PRESOLVE_MIN_CANDIDATES = 50_000
 
 
 #: Share of the solver's time the block solves of :func:`block_packing` may use.
-BLOCK_SHARE = 0.5
+BLOCK_SHARE = 0.7
 
 
 def block_packing(cs: CandidateSet, blocks: list[int], seed: int, deadline: float) -> list[int]:
     """The optimum of each block's own candidates (a prefecture's groups), solved block by block and
-    combined: a feasible plan of the whole model (blocks share no municipality; an existing group
-    expanded from two blocks keeps the more valuable expansion; candidates labelled -1 are left
-    out), as good as solving each block alone. The national model's start: CP-SAT alone, from a
+    combined: a feasible plan of the whole model (blocks share no municipality and, when labelled
+    by :func:`optimizer.plan.prefecture_blocks`, no existing group; should two blocks expand one,
+    the more valuable expansion is kept; candidates labelled -1 are left out). The national model's start: CP-SAT alone, from a
     greedy start, stays below it for minutes (``docs/model.md``)."""
     members: dict[int, list[int]] = {}
     for k, b in enumerate(blocks):
@@ -204,7 +204,19 @@ def block_packing(cs: CandidateSet, blocks: list[int], seed: int, deadline: floa
         g = cs.candidates[k].base_group
         if g is not None:
             kept.setdefault(g, k)
-    return sorted(k for k in chosen if cs.candidates[k].base_group is None or kept[cs.candidates[k].base_group] == k)
+    chosen = [k for k in chosen if cs.candidates[k].base_group is None or kept[cs.candidates[k].base_group] == k]
+    # blocks the deadline cut off, and candidates spanning blocks: filled in best value first where they fit
+    used = set()
+    for k in chosen:
+        c = cs.candidates[k]
+        used |= set(c.members) | ({("G", c.base_group)} if c.base_group else set())
+    for k in sorted(range(len(cs.candidates)), key=lambda k: -cs.candidates[k].value):
+        c = cs.candidates[k]
+        keys = set(c.members) | ({("G", c.base_group)} if c.base_group else set())
+        if c.value > 0 and used.isdisjoint(keys):
+            used |= keys
+            chosen.append(k)
+    return sorted(chosen)
 
 
 def greedy_packing(cs: CandidateSet, req: Requirements) -> list[int]:
