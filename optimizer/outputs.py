@@ -57,7 +57,7 @@ def plan_rows(data: Dataset, plans: list[Plan], lang: str = "ja") -> list[dict]:
                     "vendor_now_name": vendor_name(data, s.at[c, "vendor"]) if c in s.index else "",
                     "next_renewal_fy": s.at[c, "next_renewal_fy"] if c in s.index else "",
                     "coastal": mark[0] if m.at[c, "coastal"] else "", "go_live_fy": g.go_live_fy,
-                    "join_fy": g.join_fy.get(c, ""), "vendor": g.vendor,
+                    "join_fy": g.join_fy.get(c), "vendor": g.vendor,
                     "vendor_name": vendor_name(data, g.vendor),
                     "reduction_p50": round(100 * g.reduction_rate["p50"], 1), "annual_savings_yen": round(g.annual_savings_yen),
                     "coordination_cost_yen": round(g.coordination_cost_yen),

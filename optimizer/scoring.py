@@ -39,7 +39,8 @@ from . import cost
 from .context import Context
 from .continuity import Continuity, continuity, continuity_batch
 from .errors import InputError, Problem
-from .rules import Base, base_of, eligible, pair_distances, schedule_violations, violations
+from .rules import (Base, base_of, eligible, pair_distances, schedule_check, schedule_violations, timing_check,
+                    violations)
 
 
 @dataclass
@@ -358,8 +359,6 @@ def schedules(ctx: Context, M: np.ndarray, base: Base | None = None) -> list[tup
     schedule is usable when it passes :func:`optimizer.rules.timing_check` and its founding cohort
     is large enough (``min_size`` for a new group).
     """
-    from .rules import timing_check
-
     valid = M >= 0
     P = np.where(valid, M, 0)
     moving = valid & (np.arange(M.shape[1])[None, :] >= (base.size if base else 0))
@@ -399,8 +398,6 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
     founding / first join year), ``join`` (each member's year), ``vendor`` (code) and the money
     and continuity figures of the chosen option.
     """
-    from .rules import schedule_check, timing_check
-
     M = np.asarray(M, dtype=np.int64)
     sc = ctx.scenario
     cont = continuity_batch(ctx, M)
@@ -457,14 +454,13 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
     best.update({"value": value[pick], "go_live": Y[pick], "vendor": V[pick]})
     best["join"] = np.where(moving, Y[pick][:, None], -1)
     if ctx.roadmap and go_live is None:
-        best = _best_schedules(ctx, M, base, best, target[pick], coord, cvalue, evaluate, schedule_check)
+        best = _best_schedules(ctx, M, base, best, target[pick], coord, cvalue, evaluate)
     best["join"] = np.where(moving, best["join"], -1)
     return _with_continuity(best, cont)
 
 
-def _best_schedules(ctx, M, base, best, best_target, coord, cvalue, evaluate, schedule_check) -> dict:
+def _best_schedules(ctx, M, base, best, best_target, coord, cvalue, evaluate) -> dict:
     """Replace each row's best wave by its best schedule of :func:`schedules` (package fixed) where better."""
-    m = len(M)
     vend = best["vendor"]
     cands = schedules(ctx, M, base)
     rows = np.concatenate([np.nonzero(ok)[0] for _, ok in cands]) if cands else np.zeros(0, dtype=np.int64)
