@@ -297,7 +297,8 @@ def score(members, group_id, go_live, as_new, scenario, survey, groups, group_me
                    "(against the status quo; --as-new to score as a new group)")
     r = out["reduction_rate"]
     click.echo(table([
-        {"item": "go-live FY", "value": str(out["go_live_fy"])},
+        {"item": "go-live FY", "value": str(out["go_live_fy"]) if len(out["timeline"]) < 2 else "; ".join(
+            f"{step['fy']}: {' '.join(d.name(c) for c in step['joining'])}" for step in out["timeline"])},
         {"item": "vendor", "value": out["vendor"]},
         {"item": "cost base: running cost of the systems that move (yen/yr)", "value": out["baseline_cost_yen"]},
         {"item": "reduction p10/p50/p90", "value": f"{r['p10']:.0%} / {r['p50']:.0%} / {r['p90']:.0%}"},
