@@ -19,7 +19,8 @@ Rules
     total census population at most ``max_population``.
 ``renewal``
     next renewal years at most ``renewal_window_years`` apart (members of an existing
-    group renew with their group).
+    group renew with their group); in a roadmap (``roadmap_years`` > 1) the contract ends
+    (next renewal + k ``contract_years``) within the window round the contract cycle.
 ``vendor``
     with ``vendor_mode = "same"``, one package for all (the group's for an expansion).
 ``distance``
@@ -41,6 +42,12 @@ Rules
     certificates can be issued from the shared cloud). A group without exposed
     members passes. With ``pairing = "weighted"`` the same test scores continuity
     (:mod:`optimizer.continuity`) instead of excluding groups.
+
+Rules of a roadmap's schedule (each member's join year ``J``), checked on a set and its years:
+``timing`` (:func:`timing_check`: every join in the horizon, within ``renewal_window_years`` of
+one of the member's contract ends), ``cohort`` (a new group is founded by ``min_size``
+members) and, year by year, ``connected`` and ``pairing`` on the members present
+(:func:`schedule_check`, :func:`schedule_violations`).
 
 :func:`eligible` says who may take part at all: cloud status ``none`` or ``solo``,
 ``willing``, not listed in the scenario's ``alone`` or ``locked``.
@@ -371,7 +378,8 @@ def timing_check(ctx, M, J, base=None) -> np.ndarray:
 
 
 def present_sets(M, J, base=None):
-    """For each year a member joins, except the last: (row index, the rows of members present then)."""
+    """For each year a member joins, except the last: ``(year, row indices, those rows with only the
+    members present that year)`` (an existing group's members are always present)."""
     valid = M >= 0
     moving = valid & (np.arange(M.shape[1])[None, :] >= (base.size if base is not None else 0))
     Jm = np.where(moving, J, 10**6)

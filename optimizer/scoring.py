@@ -25,6 +25,12 @@ years :math:`y_i` of the members who move) and the package the best of the membe
 current ones (the group's, for an expansion); ties go to the earlier year and the
 package of the member with the lower code.
 
+In a roadmap (``roadmap_years`` > 1) members may also go live in different years: the value of
+a join schedule is :func:`schedule_money` (the rate of the members present each year, each
+member's savings from its own join year), the schedules tried are :func:`schedules`, and a
+group's ``join_fy``, ``timeline`` and ``cashflow`` say who goes live when and what falls in
+which fiscal year.
+
 All functions work on batches: a matrix of member positions, one set per row, ``-1``
 padding shorter rows; :func:`score_group` scores one set through the same code.
 """

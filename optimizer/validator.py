@@ -16,7 +16,8 @@ only at the plan's groups and the data. For every plan it checks that
   least its outside option;
 * ``together``, ``apart``, ``alone`` and ``locked`` hold;
 * the objective is the sum of the group values and ``alone`` lists exactly the
-  eligible municipalities in scope that are in no group.
+  eligible municipalities in scope that are in no group; every municipality in scope in no
+  group is listed once with a reason, and the roadmap's KPI table adds up to the groups' NPV.
 """
 
 from __future__ import annotations
@@ -110,6 +111,19 @@ def check_plan(ctx: Context, plan, scope: list[str]) -> list[str]:
     expected_alone = sorted(c for c in scope if eligible(ctx, ctx.pos[c]) is None and c not in in_groups)
     if sorted(plan.alone) != expected_alone:
         problems.append("the 'alone' list does not match the eligible municipalities outside every group")
+    # everyone accounted for: each municipality in scope in no group, once, with a reason
+    in_any = {c for g in plan.groups for c in g.members} | {c for c in scope if c in ctx.group_of}
+    listed = [r["code"] for r in getattr(plan, "left_out", [])]
+    if sorted(listed) != sorted(c for c in scope if c not in in_any):
+        problems.append("the list of municipalities in no group does not match the plan")
+    if any(not r.get("reason") for r in getattr(plan, "left_out", [])):
+        problems.append("a municipality in no group has no reason")
+    kpi = getattr(plan, "kpi", [])
+    if kpi:  # the roadmap's table adds up: the years' NPV plus what falls after them is the groups' NPV
+        total = kpi[-1]["cumulative_npv_yen"] + plan.npv_after_horizon
+        if abs(total - sum(g.npv_yen for g in plan.groups)) > len(kpi) + 1:
+            problems.append(f"the KPI's cumulative NPV and what falls after the horizon sum to {total:,.0f}, not the "
+                            f"groups' NPV {sum(g.npv_yen for g in plan.groups):,.0f}")
     return problems
 
 

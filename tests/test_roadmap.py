@@ -152,3 +152,13 @@ def test_roadmap_outputs_csv_report_chart_and_a_year_control_on_the_map(data, ct
     assert 'type="range" id="year"' in files["map.html"] and 'data-join="' in files["map.html"]
     en = plan_files(data, ctx, [wakayama], lang="en")
     assert "## Roadmap" in en["report.md"]
+
+
+def test_validator_rejects_a_plan_that_loses_a_municipality_or_a_yen(ctx, wakayama):
+    scope = sorted(c for c in ctx.codes if c[:2] == "30")
+    broken = copy.deepcopy(wakayama)
+    broken.left_out = broken.left_out[1:]  # someone no longer accounted for
+    assert any("in no group does not match" in p for p in check_plan(ctx, broken, scope))
+    broken = copy.deepcopy(wakayama)
+    broken.kpi[-1]["cumulative_npv_yen"] += 1_000  # the roadmap's table no longer adds up
+    assert any("KPI's cumulative NPV" in p for p in check_plan(ctx, broken, scope))
