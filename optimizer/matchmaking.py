@@ -44,7 +44,7 @@ from .candidates import closed_to_joiners, enumerate_candidates
 from .context import Context
 from .errors import InputError, Problem
 from .rules import base_of, eligible, violations
-from .scoring import GroupScore, member_accounts, score_group
+from .scoring import GroupScore, schedule_money, score_group
 from .synthetic import REGIONS  # noqa: I001
 
 GROUP_CYCLE_YEARS = 5
@@ -244,10 +244,17 @@ RULE_JA = {"distance": "距離", "renewal": "更新時期", "vendor": "ベンダ
 def _new_options(ctx: Context, code: str, scope: list[str], lang: str) -> list[Option]:
     cs = enumerate_candidates(ctx, scope, seed=code, expansions=False)
     scored = []
-    for c in cs.candidates:
-        codes = [ctx.codes[k] for k in c.members]
-        acc = member_accounts(ctx, codes, c.go_live, ctx.vendor_names[c.vendor], join=dict(zip(codes, c.join)))[code]
-        scored.append((acc["npv_yen"], codes, c))
+    if cs.candidates:  # this municipality's own account in every candidate, in one batch
+        width = max(len(c.members) for c in cs.candidates)
+        M = np.full((len(cs.candidates), width), -1, dtype=np.int64)
+        J = np.full_like(M, -1)
+        for r, c in enumerate(cs.candidates):
+            M[r, : len(c.members)] = c.members
+            J[r, : len(c.join)] = c.join
+        money = schedule_money(ctx, M, np.array([c.vendor for c in cs.candidates]), J)
+        own = (money["savings_npv_i"] - money["cost_npv_i"])[M == ctx.pos[code]]
+        for c, npv in zip(cs.candidates, own):
+            scored.append((float(npv), [ctx.codes[k] for k in c.members], c))
     scored.sort(key=lambda t: (-t[0], t[1]))
     options = []
     for _, codes, c in scored[: NEW_OPTIONS + 1]:  # the best by own account; shares (nucleolus) for these only
@@ -339,7 +346,7 @@ def _plan_view(ctx: Context, code: str, lang: str) -> dict:
     key = ("_plan_view", code[:2])
     if key not in ctx.__dict__:  # one plan per prefecture and context (a notebook asks about many municipalities)
         # the statement needs only who goes where: the same plan `propose` validates in full
-        ctx.__dict__[key] = propose(ctx, [code[:2]], validate=False)[0]
+        ctx.__dict__[key] = propose(ctx, [code[:2]], validate=False, shares=False)[0]
     plan = ctx.__dict__[key]
     for k, g in enumerate(plan.groups, start=1):
         if code in g.members:

@@ -271,7 +271,7 @@ def explain(ctx: Context, cs, core: list[str]) -> list[str]:
     return out or ["the requirements conflict (CP-SAT found no plan)"]
 
 
-def _plan_from(ctx: Context, cs, sol: Solution, scope, prefectures, stats) -> Plan:
+def _plan_from(ctx: Context, cs, sol: Solution, scope, prefectures, stats, shares: bool = True) -> Plan:
     from .roadmap import horizon, kpi, left_out, npv_after
 
     groups = []
@@ -283,7 +283,7 @@ def _plan_from(ctx: Context, cs, sol: Solution, scope, prefectures, stats) -> Pl
         if base:
             codes = ctx.data.group_members[base] + codes
         groups.append(score_group(ctx, codes, go_live=c.go_live, vendor=ctx.vendor_names[c.vendor], base_group=base,
-                                  shares=True, join=join))
+                                  shares=shares, join=join))
     groups.sort(key=lambda g: (-g.value, g.members))
     moved = {c for g in groups for c in g.movers}
     alone = sorted(ctx.codes[i] for i in cs.eligible if ctx.codes[i] not in moved)
@@ -298,14 +298,17 @@ def _plan_from(ctx: Context, cs, sol: Solution, scope, prefectures, stats) -> Pl
 
 
 def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validate: bool = True,
-            progress=None) -> list[Plan]:
+            progress=None, shares: bool = True) -> list[Plan]:
     """Best plan (and up to ``alternatives - 1`` next-best distinct plans) for some prefectures.
 
     Several prefectures are solved as one instance: groups may cross their borders.
-    Every returned plan has passed :func:`~optimizer.validator.validate_plan`.
-    ``progress(k, plan)`` is called as each plan is found.
+    Every returned plan has passed :func:`~optimizer.validator.validate_plan` (unless
+    ``validate`` is false). ``progress(k, plan)`` is called as each plan is found. ``shares=False``
+    leaves the members' shares out (who goes where, when, and the money of each group only: what
+    ``match`` needs to state the plan); such a plan cannot be validated.
     """
     sc = ctx.scenario
+    validate = validate and shares
     scope = scope_codes(ctx, prefectures)
     check_scenario_lists(ctx, scope)
     t0 = time.perf_counter()
@@ -349,7 +352,7 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
             plans.append(Plan(sol.status, 0.0, sol.best_bound, sol.gap, sol.solve_seconds, sc, prefectures,
                               stats=stats, synthetic=bool(ctx.data.synthetic_rows)))
             break
-        plan = _plan_from(ctx, cs, sol, scope, prefectures, dict(stats))
+        plan = _plan_from(ctx, cs, sol, scope, prefectures, dict(stats), shares=shares)
         if plans:  # an alternative: the best plan once the better ones are excluded, not an optimum of the instance
             plan.rank = len(plans) + 1
             plan.below_best = (plans[0].objective - plan.objective) / max(1.0, abs(plans[0].objective))
