@@ -113,7 +113,7 @@ def main() -> None:
         pred = bin_shares(loc, m)
         err = 100 * (p50(locations(C, [a], [b], m)[0], m) - c_rep)
         print(f"   {label:17} r0 {a:.3f} slope {b:.3f}: bins " + " / ".join(f"{x:.1%}" for x in pred)
-              + f" vs reported " + " / ".join(f"{x:.1%}" for x in rep)
+              + " vs reported " + " / ".join(f"{x:.1%}" for x in rep)
               + f"; TVD {tvd(pred, rep):.3f}; case MAE {np.abs(err).mean():.1f} pt, bias {err.mean():+.1f} pt")
 
     # 2. leave one case out

@@ -14,7 +14,7 @@ import pytest
 from scipy.optimize import linprog
 
 from optimizer import cost
-from optimizer.api import context, score
+from optimizer.api import context
 from optimizer.config import ModelParameters, Scenario
 from optimizer.context import Context
 from optimizer.data import load
