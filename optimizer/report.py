@@ -136,7 +136,7 @@ T = {
                          "solo clouds among the municipalities of this table."),
         "horizon": "Horizon FY{a}-FY{b}: groups are founded from FY{c}; members join as their contracts end.",
         "single_wave": "Single-wave plan (roadmap_years = 1): each group's members go live in one year.",
-        "founding": "founded", "joins": "joins", "left_out": "Municipalities in no group, and why",
+        "founding": "founded", "joins": "joining", "left_out": "Municipalities in no group, and why",
         "pref": "prefecture",
         "left_cols": ["code", "name", "reason"],
         "study_only": "joint study and procurement",
@@ -170,6 +170,11 @@ def _yen(v: float, lang: str) -> str:
 def _yen_exact(v: int, lang: str) -> str:
     """Whole yen, for tables whose rows must visibly add up to the total."""
     return f"{int(v):,} 円" if lang == "ja" else f"{int(v):,} yen"
+
+
+def _join(items, lang: str, sep_ja: str = "、") -> str:
+    """A list in prose: Japanese punctuation in Japanese, commas in English."""
+    return (sep_ja if lang == "ja" else ", ").join(items)
 
 
 def _md_table(headers: list[str], rows: list[list]) -> str:
@@ -232,7 +237,7 @@ def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
                                                       base_group=g.base_group_id, shares=True)
     kind = t["kind_new"] if g.kind == "new" else t["kind_expand"].format(g=g.base_group_id)
     prefs = data.prefecture_names(g.members)
-    cross = (f" ({'県境を越える' if lang == 'ja' else 'across prefecture lines'}: {'・'.join(prefs)})"
+    cross = (f" ({'県境を越える' if lang == 'ja' else 'across prefecture lines'}: {_join(prefs, lang, '・')})"
              if len(prefs) > 1 else "")
     lines = [f"### P{k:02d}: {kind}{cross}", ""]
     if g.base_group_id:
@@ -256,7 +261,9 @@ def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
     steps = []
     for k2, step in enumerate(g.timeline):
         word = t["founding"] if k2 == 0 and g.kind == "new" else t["joins"]
-        steps.append(f"FY{step['fy']}: {t['golive']} {word} {'、'.join(data.name(c) for c in step['joining'])}")
+        names = _join([data.name(c) for c in step["joining"]], lang)
+        steps.append(f"FY{step['fy']}: {word}（{names}が稼働）" if lang == "ja"
+                     else f"FY{step['fy']}: {word}, {names} go{'es' if len(step['joining']) == 1 else ''} live")
     lines += [f"#### {t['timeline']}", "",
               f"- FY{sc.planning_fy}: {t['plan_fy']} → {study}: {t['study']} ({g.vendor})"]
     lines += [f"- {x}" for x in steps] + [""]
@@ -281,7 +288,7 @@ def _group_section(data: Dataset, ctx, k: int, g, lang: str) -> str:
                   p=c.components["pairing"], s=c.components["spread"], r=c.components["reachability"],
                   d=c.max_distance_km),
               f"- {t['pairing_ok'] if c.pairing_ok else t['pairing_ng']}"
-              + "".join(f" ({HAZARD_LABELS[h] if lang == 'ja' else h}: {'、'.join(data.name(x) for x in xs)})"
+              + "".join(f" ({HAZARD_LABELS[h] if lang == 'ja' else h}: {_join([data.name(x) for x in xs], lang)})"
                         for h, xs in (c.exposed or {}).items()), ""]
     for w in full.warnings:
         lines.append(f"- {t['warn']}: {w}")
@@ -357,9 +364,9 @@ def _roadmap_section(data: Dataset, plan, lang: str, ctx=None) -> list[str]:
 def plan_markdown(data: Dataset, ctx, plans: list, lang: str = "ja") -> str:
     t = T[lang]
     plan = plans[0]
-    prefs = "・".join(sorted(data.municipalities.loc[data.municipalities["prefecture_code"].isin(plan.prefectures),
+    prefs = ("・" if lang == "ja" else ", ").join(sorted(data.municipalities.loc[data.municipalities["prefecture_code"].isin(plan.prefectures),
                                                      "prefecture"].unique()))
-    lines = [f"# {t['title']}：{prefs}", ""]
+    lines = [f"# {t['title']}{'：' if lang == 'ja' else ': '}{prefs}", ""]
     if plan.synthetic:
         lines += [f"> {t['note_synth']}", ""]
     gap = "n/a" if plan.gap != plan.gap else f"{plan.gap:.2%}"
@@ -368,7 +375,7 @@ def plan_markdown(data: Dataset, ctx, plans: list, lang: str = "ja") -> str:
               f"{_yen(plan.best_bound, lang) if plan.best_bound == plan.best_bound else 'n/a'}; {t['gap']} {gap}",
               f"- {t['groups']}: {len(plan.groups)}; NPV {_yen(sum(g.npv_yen for g in plan.groups), lang)}; "
               f"{t['savings']} {_yen(sum(g.annual_savings_yen for g in plan.groups), lang)}",
-              f"- {t['alone']}: {'、'.join(data.name(c) for c in plan.alone) or '-'}"
+              f"- {t['alone']}: {_join([data.name(c) for c in plan.alone], lang) or '-'}"
               f" ({t['left_out']}: {len(plan.left_out)})", "",
               f"> {t['solver_note']}", "",
               f"> {t['data_year'].format(fy=ctx.scenario.planning_fy, fy_note=t['fy_shipped'] if plan.synthetic and ctx.scenario.planning_fy == 2018 else '')}",
@@ -479,7 +486,7 @@ def match_markdown(data: Dataset, res: dict, precedents: list[dict], lang: str =
         lines += [res["note"], ""]
     lines += ["![map](match_map.png)", "", f"## {t['options']}", ""]
     for c in res["candidates"]:
-        who = c["group_id"] or "、".join(data.name(p) for p in c["partners"]) or "-"
+        who = c["group_id"] or _join([data.name(p) for p in c["partners"]], lang) or "-"
         lines += [f"### {c['rank']}. {c['kind']}: {who}", ""]
         if c["kind"] != "alone":
             lines += [f"- {t['npv']} ({res['name']}): {_yen(c['municipality']['npv_yen'], lang)}; "
@@ -492,7 +499,7 @@ def match_markdown(data: Dataset, res: dict, precedents: list[dict], lang: str =
         lines += _shares_section(top.group, lang)
     lines += [f"## {t['precedents']}", "", _md_table(
         ["ID", t["name"], t["members"], t["pop"], t["similarity"], t["why"]],
-        [[p["group_id"], p["name"] or "-", p["members"], f"{p['population']:,}", p["similarity"], "、".join(p["why"])]
+        [[p["group_id"], p["name"] or "-", p["members"], f"{p['population']:,}", p["similarity"], _join(p["why"], lang)]
          for p in precedents]), ""]
     return "\n".join(lines) + "\n"
 

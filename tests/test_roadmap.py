@@ -162,3 +162,14 @@ def test_validator_rejects_a_plan_that_loses_a_municipality_or_a_yen(ctx, wakaya
     broken = copy.deepcopy(wakayama)
     broken.kpi[-1]["cumulative_npv_yen"] += 1_000  # the roadmap's table no longer adds up
     assert any("KPI's cumulative NPV" in p for p in check_plan(ctx, broken, scope))
+
+
+def test_english_report_lists_with_commas_and_japanese_with_japanese_punctuation(data, ctx, wakayama):
+    from optimizer.report import plan_markdown
+
+    en = plan_markdown(data, ctx, [wakayama], lang="en")
+    steps = [line for line in en.splitlines() if line.startswith("- FY20") and "go" in line]
+    assert steps and not any("、" in line or "（" in line for line in steps)
+    assert en.splitlines()[0].startswith("# Joint-cloud group proposals: ")
+    ja = plan_markdown(data, ctx, [wakayama], lang="ja")
+    assert any(line.startswith("- FY2022: 参加（田辺市が稼働）") for line in ja.splitlines())
