@@ -74,9 +74,6 @@ def roadmap_png(data: Dataset, plan, names: list[str], lang: str = "ja") -> byte
                         fontsize=7)
     ax.set_yticks(range(rows))
     ax.set_yticklabels([names[k] for k, _ in groups][::-1] if groups else [""], fontsize=7)
-    ax.set_xlim(lo, hi + 1)
-    ax.set_xticks([y + 0.5 for y in range(lo, hi + 1)])
-    ax.set_xticklabels([f"FY{y}" for y in range(lo, hi + 1)], fontsize=7)
     ax.scatter([], [], marker="D", color="#888", label=L["founded"])
     ax.scatter([], [], marker="o", color="#888", label=L["joins"])
     ax.legend(loc="lower right", fontsize=7)
@@ -86,9 +83,10 @@ def roadmap_png(data: Dataset, plan, names: list[str], lang: str = "ja") -> byte
     xs = [k["fy"] + 0.5 for k in plan.kpi]
     kx.plot(xs, [k["municipalities_in_groups"] for k in plan.kpi], marker="o", color="#4363d8", label=L["members"])
     kx.set_ylabel(L["members"], fontsize=8, color="#4363d8")
-    kx.set_xlim(lo, hi + 1)
-    kx.set_xticks([y + 0.5 for y in range(lo, hi + 1)])
-    kx.set_xticklabels([f"FY{y}" for y in range(lo, hi + 1)], fontsize=7)
+    for a in (ax, kx):  # both panels on the same fiscal-year axis
+        a.set_xlim(lo, hi + 1)
+        a.set_xticks([y + 0.5 for y in range(lo, hi + 1)])
+        a.set_xticklabels([f"FY{y}" for y in range(lo, hi + 1)], fontsize=7)
     k2 = kx.twinx()
     k2.bar(xs, [k["cumulative_npv_yen"] / 1e8 for k in plan.kpi], width=0.5, color="#3cb44b", alpha=0.35)
     k2.set_ylabel(L["npv"], fontsize=8, color="#2a7a34")

@@ -86,7 +86,7 @@ def left_out(ctx: Context, groups, scope: list[str], cs=None, lang: str = "en") 
     apart "no admissible partner" (in no set that passes every rule), "not profitable" (in such
     sets, in no candidate worth forming) and "partners elsewhere" (in candidates, not chosen).
     """
-    from .rules import eligible
+    from .rules import ineligibility
 
     placed = {c for g in groups for c in g.movers}
     feasible = {ctx.codes[i] for i in cs.in_feasible} if cs is not None else set()
@@ -99,17 +99,9 @@ def left_out(ctx: Context, groups, scope: list[str], cs=None, lang: str = "en") 
     for c in scope:
         if c in placed or c in ctx.group_of:
             continue
-        i = ctx.pos[c]
-        why = eligible(ctx, i)
+        why = ineligibility(ctx, ctx.pos[c])
         if why is not None:
-            if not ctx.surveyed[i]:
-                code = "not_surveyed"
-            elif ctx.status[i] == "group":
-                code = "in_group"
-            elif not ctx.willing[i]:
-                code = "unwilling"
-            else:
-                code = "scenario"
+            code = why[0]
         elif c in in_cand:
             code = "partners_elsewhere"
         elif c in feasible:

@@ -61,6 +61,7 @@ from typing import Callable
 import numpy as np
 
 from .context import Context
+from .cost import years_from_contract_end
 
 
 @dataclass(frozen=True)
@@ -367,8 +368,6 @@ HEREDITARY = tuple(r for r in GROUP_RULES if r.hereditary)
 def timing_check(ctx, M, J, base=None) -> np.ndarray:
     """Timing of each join (rows): every moving member joins in ``first_fy .. last_fy`` and within
     ``renewal_window_years`` of one of its contract ends (next renewal + k ``contract_years``)."""
-    from .cost import years_from_contract_end
-
     P, valid = _masked(M)
     moving = valid & (np.arange(M.shape[1])[None, :] >= (base.size if base is not None else 0))
     J = np.asarray(J)
@@ -394,12 +393,6 @@ def present_sets(M, J, base=None):
     return out
 
 
-def _compact(M):
-    """Rows with the members first (padding last): rule checks read the first valid column."""
-    order = np.argsort(M < 0, axis=1, kind="stable")
-    return np.take_along_axis(M, order, axis=1)
-
-
 def schedule_check(ctx, M, J, base=None) -> np.ndarray:
     """The members present in every year of a schedule form an admissible group so far: a new
     group's founding cohort has ``min_size`` members, and every year's members are connected
@@ -410,9 +403,7 @@ def schedule_check(ctx, M, J, base=None) -> np.ndarray:
     if base is None:
         f = np.where(valid, J, 10**6).min(axis=1)
         ok &= ((J == f[:, None]) & valid).sum(axis=1) >= ctx.scenario.min_size
-    for _, rows, sub in present_sets(M, np.asarray(J), base):
-        if base is None:
-            sub = _compact(sub)
+    for _, rows, sub in present_sets(M, np.asarray(J), base):  # the rules read padding (-1) anywhere in a row
         good = CONNECTED.check(ctx, sub, base) & PAIRING.check(ctx, sub, base)
         ok[rows] &= good
     return ok
@@ -426,8 +417,6 @@ def schedule_violations(ctx, idx, join, base=None) -> dict[str, str]:
     out = {}
     b = base.size if base is not None else 0
     if not bool(timing_check(ctx, idx[None, :], J[None, :], base)[0]):
-        from .cost import years_from_contract_end
-
         bad = [f"{_label(ctx, i)} in FY{y} (next renewal {ctx.renewal[i]}, "
                f"{int(years_from_contract_end(ctx.renewal[i], y, ctx.model))} years from a contract end)"
                for i, y in zip(idx[b:], J[b:])
@@ -449,17 +438,23 @@ def schedule_violations(ctx, idx, join, base=None) -> dict[str, str]:
 
 def eligible(ctx: Context, i: int) -> str | None:
     """Why municipality ``i`` may not join a new or expanded group (``None`` if it may)."""
+    why = ineligibility(ctx, i)
+    return None if why is None else why[1]
+
+
+def ineligibility(ctx: Context, i: int) -> tuple[str, str] | None:
+    """:func:`eligible` with a reason code: ``not_surveyed``, ``in_group``, ``unwilling`` or ``scenario``."""
     code, sc = ctx.codes[i], ctx.scenario
     if not ctx.surveyed[i]:
-        return f"{_label(ctx, i)} is not in the survey"
+        return "not_surveyed", f"{_label(ctx, i)} is not in the survey"
     if ctx.status[i] == "group":
-        return f"{_label(ctx, i)} is already a member of {ctx.group_of.get(code)}"
+        return "in_group", f"{_label(ctx, i)} is already a member of {ctx.group_of.get(code)}"
     if not ctx.willing[i]:
-        return f"{_label(ctx, i)} is not willing to join (survey)"
+        return "unwilling", f"{_label(ctx, i)} is not willing to join (survey)"
     if code in sc.alone:
-        return f"{_label(ctx, i)} must stay alone (scenario)"
+        return "scenario", f"{_label(ctx, i)} must stay alone (scenario)"
     if code in sc.locked:
-        return f"{_label(ctx, i)} is locked (scenario)"
+        return "scenario", f"{_label(ctx, i)} is locked (scenario)"
     return None
 
 

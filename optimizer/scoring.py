@@ -155,6 +155,32 @@ def _reduction_location(ctx: Context, P: np.ndarray, valid: np.ndarray, switch: 
     return cost.reduction_location(n, gap, share, ctx.model)
 
 
+def _status_quo(ctx: Context, base: Base | None, width: int) -> tuple[float, np.ndarray]:
+    """An expanded group's expected rate today and its members' coordination costs (first columns of
+    ``width``): what an expansion is valued against. ``(0, zeros)`` for a new group."""
+    old_k = np.zeros(width)
+    if base is None:
+        return 0.0, old_k
+    b = base.idx[None, :]
+    old = _reduction_location(ctx, b, np.ones_like(b, dtype=bool), np.zeros_like(b, dtype=bool))
+    old_k[: base.size] = coordination_batch(ctx, b)[0]
+    return float(cost.expected_reduction(old, ctx.model)[0]), old_k
+
+
+def _one_off_terms(ctx: Context, P: np.ndarray, valid: np.ndarray, moving: np.ndarray, vendor: np.ndarray,
+                   base: Base | None):
+    """One-off costs of each moving member at the group's package, each member's 財政力補正, the
+    group's planning cost (a new group of two or more) and its population-weighted 補正."""
+    m = ctx.model
+    reg = ctx.registry_population[P]
+    factor = ctx.migration_factor[ctx.vendor_code[P], vendor[:, None]]
+    one_off_i = np.where(moving, cost.member_one_off(reg, factor, m), 0.0)
+    corr = ctx.subsidy_corr[P]
+    fixed = np.where((valid.sum(axis=1) >= 2) & (base is None), m.planning_group_yen, 0.0)
+    group_corr = (corr * reg * valid).sum(axis=1) / np.maximum((reg * valid).sum(axis=1), 1.0)
+    return one_off_i, corr, fixed, group_corr
+
+
 def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarray, base: Base | None = None,
                 coordination: np.ndarray | None = None, timing: np.ndarray | None = None) -> dict:
     """Money figures of each row at a given package (vendor code) and go-live year.
@@ -176,20 +202,10 @@ def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarra
     baseline = baseline_i.sum(axis=1)
     coord_i = coordination_batch(ctx, M) if coordination is None else coordination
     annual = rate * baseline - coord_i.sum(axis=1)
-    old_rate = 0.0  # the existing group's expected rate today (expansions are valued against it)
-    old_coord_i = np.zeros(M.shape[1])
+    old_rate, old_coord_i = _status_quo(ctx, base, M.shape[1])  # what an expansion is valued against
     if base is not None:
-        b = base.idx[None, :]
-        old = _reduction_location(ctx, b, np.ones_like(b, dtype=bool), np.zeros_like(b, dtype=bool))
-        old_rate = float(cost.expected_reduction(old, m)[0])
-        old_coord_i[: base.size] = coordination_batch(ctx, b)[0]
         annual = annual - old_rate * float(ctx.baseline[base.idx].sum()) + old_coord_i.sum()
-    reg = ctx.registry_population[P]
-    factor = ctx.migration_factor[ctx.vendor_code[P], vendor[:, None]]
-    one_off_i = np.where(moving, cost.member_one_off(reg, factor, m), 0.0)
-    corr = ctx.subsidy_corr[P]
-    fixed = np.where((n >= 2) & (base is None), m.planning_group_yen, 0.0)
-    group_corr = (corr * reg * valid).sum(axis=1) / np.maximum((reg * valid).sum(axis=1), 1.0)
+    one_off_i, corr, fixed, group_corr = _one_off_terms(ctx, P, valid, moving, vendor, base)
     one_off = one_off_i.sum(axis=1) + fixed
     subsidy = m.subsidy_rate * ((one_off_i * corr).sum(axis=1) + fixed * group_corr)
     timing_i = (np.where(moving, cost.timing_cost(baseline_i, ctx.renewal[P], year[:, None], m), 0.0)
@@ -288,12 +304,7 @@ def schedule_money(ctx: Context, M: np.ndarray, vendor: np.ndarray, J: np.ndarra
     switch = ctx.vendor_code[P] != vendor[:, None]
     b = ctx.baseline[P] * valid
     k_i = coordination_batch(ctx, M) if coordination is None else coordination
-    old_rate, old_k = 0.0, np.zeros(M.shape[1])
-    if base is not None:
-        bi = base.idx[None, :]
-        old = _reduction_location(ctx, bi, np.ones_like(bi, dtype=bool), np.zeros_like(bi, dtype=bool))
-        old_rate = float(cost.expected_reduction(old, m)[0])
-        old_k[:bsize] = coordination_batch(ctx, bi)[0]
+    old_rate, old_k = _status_quo(ctx, base, M.shape[1])
     in_base = cols < bsize
     H = m.horizon_years
     T = int((last - f).max()) + H if len(M) else H
@@ -322,12 +333,8 @@ def schedule_money(ctx: Context, M: np.ndarray, vendor: np.ndarray, J: np.ndarra
     annual = rate * baseline - k_i.sum(axis=1)
     if base is not None:
         annual = annual - old_rate * float(ctx.baseline[base.idx].sum()) + old_k.sum()
+    one_off_i, corr, fixed, group_corr = _one_off_terms(ctx, P, valid, moving, vendor, base)
     reg = ctx.registry_population[P]
-    factor = ctx.migration_factor[ctx.vendor_code[P], vendor[:, None]]
-    one_off_i = np.where(moving, cost.member_one_off(reg, factor, m), 0.0)
-    corr = ctx.subsidy_corr[P]
-    fixed = np.where((n >= 2) & (base is None), m.planning_group_yen, 0.0)
-    group_corr = (corr * reg * valid).sum(axis=1) / np.maximum((reg * valid).sum(axis=1), 1.0)
     sub_i = m.subsidy_rate * one_off_i * corr
     fixed_sub = m.subsidy_rate * fixed * group_corr
     timing_i = np.where(moving, cost.timing_cost(b, ctx.renewal[P], J, m), 0.0)
@@ -444,14 +451,14 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
     Y = np.concatenate([y for _, y, _ in opts])
     usable = np.concatenate([(v >= 0) & ok for v, _, ok in opts])
     Mt = np.tile(M, (len(opts), 1))
-    if ctx.roadmap and go_live is None:  # a wave of the roadmap: in the horizon, each member near a contract end
-        Jw = np.where(np.tile(moving, (len(opts), 1)), Y[:, None], -1)
-        usable &= (Y <= ctx.last_fy) & timing_check(ctx, Mt, Jw, base)
-    # the timing costs depend on the year, not the package: once per year, for every package
+    # the timing costs and the timing rule depend on the year, not the package: once per year, for every package
     P = np.where(M >= 0, M, 0)
     b_i = ctx.baseline[P] * (M >= 0)
     per_year = [np.where(moving, cost.timing_cost(b_i, ctx.renewal[P], y[:, None], ctx.model), 0.0) for y, _ in years]
     timing = np.concatenate([per_year[k] for _ in vendors for k in range(len(years))])
+    if ctx.roadmap and go_live is None:  # a wave of the roadmap: in the horizon, each member near a contract end
+        on_time = [timing_check(ctx, M, np.where(moving, y[:, None], -1), base) for y, _ in years]
+        usable &= np.concatenate([on_time[k] for _ in vendors for k in range(len(years))])
     money = money_batch(ctx, Mt, V, Y, base, coordination=np.tile(coord, (len(opts), 1)), timing=timing)
     value, target = evaluate(money, usable, np.tile(cvalue, len(opts)))
     choice = np.argmax(target.reshape(len(opts), m), axis=0)  # first best: earlier package column, earlier year

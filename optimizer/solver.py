@@ -206,33 +206,26 @@ def block_packing(cs: CandidateSet, blocks: list[int], seed: int, deadline: floa
             kept.setdefault(g, k)
     chosen = [k for k in chosen if cs.candidates[k].base_group is None or kept[cs.candidates[k].base_group] == k]
     # blocks the deadline cut off, and candidates spanning blocks: filled in best value first where they fit
-    used = set()
-    for k in chosen:
-        c = cs.candidates[k]
-        used |= set(c.members) | ({("G", c.base_group)} if c.base_group else set())
-    for k in sorted(range(len(cs.candidates)), key=lambda k: -cs.candidates[k].value):
-        c = cs.candidates[k]
-        keys = set(c.members) | ({("G", c.base_group)} if c.base_group else set())
-        if c.value > 0 and used.isdisjoint(keys):
-            used |= keys
-            chosen.append(k)
-    return sorted(chosen)
+    return greedy_packing(cs, Requirements([], []), start=chosen)
 
 
-def greedy_packing(cs: CandidateSet, req: Requirements) -> list[int]:
+def greedy_packing(cs: CandidateSet, req: Requirements, start: list[int] | None = None) -> list[int]:
     """Candidates taken best value first while they share no municipality and expand no group twice.
 
     The solver's hint (a feasible start when there are no requirements) and the benchmarks' baseline.
+    ``start``: candidates already chosen (a packing) that the greedy extends.
     """
-    used: set = set()
-    chosen = []
+    def keys(c) -> set:
+        return set(c.members) | ({("G", c.base_group)} if c.base_group else set())
+
+    chosen = list(start or [])
+    used: set = set().union(*(keys(cs.candidates[k]) for k in chosen))
     for k in sorted(range(len(cs.candidates)), key=lambda k: -cs.candidates[k].value):
         c = cs.candidates[k]
         if c.value <= 0:
             break
-        keys = set(c.members) | ({("G", c.base_group)} if c.base_group else set())
-        if used.isdisjoint(keys):
-            used |= keys
+        if used.isdisjoint(keys(c)):
+            used |= keys(c)
             chosen.append(k)
     return sorted(chosen)
 

@@ -113,12 +113,12 @@ def check_plan(ctx: Context, plan, scope: list[str]) -> list[str]:
         problems.append("the 'alone' list does not match the eligible municipalities outside every group")
     # everyone accounted for: each municipality in scope in no group, once, with a reason
     in_any = {c for g in plan.groups for c in g.members} | {c for c in scope if c in ctx.group_of}
-    listed = [r["code"] for r in getattr(plan, "left_out", [])]
+    listed = [r["code"] for r in plan.left_out]
     if sorted(listed) != sorted(c for c in scope if c not in in_any):
         problems.append("the list of municipalities in no group does not match the plan")
-    if any(not r.get("reason") for r in getattr(plan, "left_out", [])):
+    if any(not r.get("reason") for r in plan.left_out):
         problems.append("a municipality in no group has no reason")
-    kpi = getattr(plan, "kpi", [])
+    kpi = plan.kpi
     if kpi:  # the roadmap's table adds up: the years' NPV plus what falls after them is the groups' NPV
         total = kpi[-1]["cumulative_npv_yen"] + plan.npv_after_horizon
         if abs(total - sum(g.npv_yen for g in plan.groups)) > len(kpi) + 1:
