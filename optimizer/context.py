@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import networkx as nx
 import numpy as np
 
 from . import cost, hazard
 from .config import ModelParameters, Scenario
 from .data import Dataset
 from .errors import InputError, Problem
-from .geography import haversine_km
+from .geography import pairwise_km
 
 
 @dataclass
@@ -82,8 +83,7 @@ class Context:
                 for key in ("adjacency", "adjacency_matrix"):
                     self.__dict__[key] = getattr(self.reuse, key)
         else:
-            self.distance = haversine_km(self.lat[:, None], self.lon[:, None], self.lat[None, :],
-                                         self.lon[None, :]).astype(np.float32)
+            self.distance = pairwise_km(self.lat, self.lon).astype(np.float32)
         self.reuse = None  # keep no reference to the other context
 
     def positions(self, codes) -> np.ndarray:
@@ -96,8 +96,14 @@ class Context:
     def adjacency(self) -> list[set[int]]:
         """Neighbours by position: land and sea edges, each prefecture's transit edges
         (e.g. 北山村-新宮市 via 熊野市), plus pairs closer than ``link_km``."""
-        edges = list(self.data.graph.edges())
-        for p in sorted(set(c[:2] for c in self.codes)):
+        graph = self.data.graph
+        edges = list(graph.edges())
+        by_pref: dict[str, list[str]] = {}
+        for c in self.codes:
+            by_pref.setdefault(c[:2], []).append(c)
+        for p, codes in sorted(by_pref.items()):
+            if nx.is_connected(graph.subgraph(codes)):
+                continue  # a connected prefecture has no transit edges
             sub = self.data.prefecture_graph([p])
             edges += [(a, b) for a, b, via in sub.edges(data="via") if via]
         adj = [set() for _ in self.codes]

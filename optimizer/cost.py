@@ -39,10 +39,10 @@ early (exit cost × annual cost × :math:`(y_i - t)`). Savings accrue for
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import ndtr  # standard normal CDF (lighter to import than scipy.stats)
 
 from .config import ModelParameters
 
@@ -86,6 +86,15 @@ def reduction_location(n, pop_gap_decades, switch_share, m: ModelParameters):
     n = np.maximum(np.asarray(n, dtype=float), 1.0)
     return (m.reduction_r0 + m.reduction_size_slope * np.log(n)
             - m.reduction_gap_penalty * np.asarray(pop_gap_decades) - m.reduction_switch_penalty * np.asarray(switch_share))
+
+
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+def ndtr(x):
+    """Standard normal CDF, :math:`\\Phi(x) = \\tfrac12 \\operatorname{erfc}(-x/\\sqrt2)` (vectorised; the standard
+    library's erfc, so that no SciPy module is imported at start-up)."""
+    return 0.5 * np.asarray(_ERFC(-np.asarray(x, dtype=float) / math.sqrt(2.0)), dtype=float)
 
 
 @lru_cache(maxsize=32)

@@ -109,6 +109,10 @@ class Dataset:
         for key in ("topology", "boundaries", "edges"):
             if key in self.__dict__:
                 new.__dict__[key] = self.__dict__[key]
+        if "graph" in self.__dict__:  # the same geography: only the nodes' group ids may change
+            graph = self.graph.copy()
+            nx.set_node_attributes(graph, {c: new.group_of.get(c) for c in graph}, "group_id")
+            new.__dict__["graph"] = graph
         return new
 
     def without_member(self, code: str) -> "Dataset":

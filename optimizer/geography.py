@@ -25,10 +25,13 @@ import json
 from itertools import chain
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # geopandas is imported where polygons are read (start-up time of the CLI)
+    import geopandas as gpd
 
 #: Excluded features: the six 北方領土 villages (not administered) and 所属未定地 (no code).
 NORTHERN_TERRITORIES = frozenset({"01695", "01696", "01697", "01698", "01699", "01700"})
@@ -71,6 +74,27 @@ def haversine_km(lat1, lon1, lat2, lon2):
     lat1, lon1, lat2, lon2 = (np.radians(np.asarray(v, dtype=float)) for v in (lat1, lon1, lat2, lon2))
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def pairwise_km(lat, lon) -> np.ndarray:
+    """Great-circle distance between every pair of points (km): :func:`haversine_km` of all pairs, with the
+    half-angle differences expanded (sin((b-a)/2) = sin(b/2)cos(a/2) - cos(b/2)sin(a/2)) so that no sine
+    or cosine is taken of an n x n array (3x faster for the national matrix; the same values in float32)."""
+    phi, lam = np.radians(np.asarray(lat, dtype=float)), np.radians(np.asarray(lon, dtype=float))
+    sp, cp, sl, cl = np.sin(phi / 2), np.cos(phi / 2), np.sin(lam / 2), np.cos(lam / 2)
+    dphi = np.outer(cp, sp)
+    dphi -= np.outer(sp, cp)
+    dlam = np.outer(cl, sl)
+    dlam -= np.outer(sl, cl)
+    a = dphi * dphi
+    dlam *= dlam
+    dlam *= np.outer(np.cos(phi), np.cos(phi))
+    a += dlam
+    np.clip(a, 0.0, 1.0, out=a)
+    np.sqrt(a, out=a)
+    np.arcsin(a, out=a)
+    a *= 2 * EARTH_RADIUS_KM
+    return a
 
 
 def _decode_arc_points(topo: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -203,6 +227,8 @@ def read_boundaries(path: str | Path, crs: str | None = JAPAN_CRS) -> gpd.GeoDat
     path : path to the TopoJSON file.
     crs : target CRS; ``None`` keeps longitude/latitude (EPSG:4326).
     """
+    import geopandas as gpd  # imported here: reading polygons is for maps and derivations only (start-up time)
+
     gdf = gpd.read_file(path, columns=[CODE_FIELD])
     gdf = gdf[gdf[CODE_FIELD].notna() & ~gdf[CODE_FIELD].isin(NORTHERN_TERRITORIES)]
     gdf = gdf.rename(columns={CODE_FIELD: "code"})[["code", "geometry"]].set_crs(SOURCE_CRS)

@@ -43,6 +43,7 @@ import numpy as np
 from .candidates import closed_to_joiners, enumerate_candidates
 from .context import Context
 from .errors import InputError, Problem
+from .ranking import model_for
 from .rules import base_of, eligible, violations
 from .scoring import GroupScore, schedule_money, score_group
 from .synthetic import REGIONS  # noqa: I001
@@ -276,22 +277,21 @@ def _new_options(ctx: Context, code: str, scope: list[str], lang: str) -> list[O
     return options[:NEW_OPTIONS]
 
 
-def _model_scores(ctx: Context, code: str, options: list[Option], lang: str) -> None:
-    """Score every join/stay/new option with the ranking model fitted on ``ctx``'s memberships, and put the
-    features that speak for and against it first among its reasons."""
-    from .ranking import FEATURES, GroupFrame, model_for, pair_features
+def _model_scores(ctx: Context, code: str, options: list[Option], lang: str, model) -> None:
+    """Score every join/stay/new option with the ranking ``model``, and put the features that speak for and
+    against it first among its reasons."""
+    from .ranking import FEATURES, GroupFrame, pair_features
 
     groups = [o for o in options if o.kind != "alone"]
     if not groups:
         return
-    model = model_for(ctx)
     real = GroupFrame.of(ctx)
     q = np.array([ctx.pos[code]])
-    X_real, _ = pair_features(ctx, q, real)
+    X_real, _ = pair_features(ctx, q, real, need=[real.ids.index(o.group_id) for o in groups if o.kind != "new"])
     for o in groups:
         if o.kind == "new":  # a hypothetical group: its features beside the real groups, as in training
             frame = GroupFrame(real.ids + ["new"], real.members + [ctx.positions(o.partners)])
-            x = pair_features(ctx, q, frame)[0][0, -1]
+            x = pair_features(ctx, q, frame, need=[len(real.ids)])[0][0, -1]
         else:
             x = X_real[0, real.ids.index(o.group_id)]
         score = float(model.score(x)[0])
@@ -388,6 +388,8 @@ def match(ctx: Context, code: str, top: int = 5, lang: str = "ja") -> dict:
         raise InputError(Problem("--lang", None, None, "must be ja or en"))
     plan = _plan_view(ctx, code, lang)
     current = ctx.group_of.get(code)
+    # the ranking learns from every membership but this municipality's own
+    model = model_for(ctx, exclude=frozenset({code}) if current is not None else frozenset())
     if current is not None:  # evaluate as if choosing afresh: out of its group, its survey values kept
         ctx = Context(ctx.data.without_member(code), ctx.scenario, reuse=ctx)
     i = ctx.pos[code]
@@ -400,7 +402,7 @@ def match(ctx: Context, code: str, top: int = 5, lang: str = "ja") -> dict:
         options = joins + ([] if not_eligible else _new_options(ctx, code, scope, lang))
         if not_eligible:  # e.g. unwilling, or alone/locked by the scenario: only staying where it is
             options = [o for o in options if o.kind == "stay"]
-    _model_scores(ctx, code, options, lang)
+    _model_scores(ctx, code, options, lang, model)
     alone_reasons = [_t(lang, "単独：比較の基準", "stay alone: the baseline")]
     if not_eligible:
         alone_reasons.append(not_eligible)
