@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,7 @@ def main():
     ranks = {"model (logistic)": [], "nearest group": [], "similar scale within 50 km": []}
     if args.trees:
         ranks["boosted trees (tried)"] = []
-    secs, missing = [], 0
+    secs, missing, misses = [], 0, []
     for gid, code in rows:
         local = pool[pool["code"].str[:2] == code[:2]]
         local = local if len(local) else pool
@@ -83,6 +84,9 @@ def main():
         truth = int(np.nonzero(ks == groups.ids.index(gid))[0][0])
         x = X[0, ks]
         ranks["model (logistic)"].append(rank_of(model.score(x), truth))
+        pick = groups.ids[int(ks[np.argmax(model.score(x))])]
+        if pick != gid:
+            misses.append(tuple(sorted((gid, pick))))
         if args.trees:
             ranks["boosted trees (tried)"].append(rank_of(fit_trees(ctx).decision_function(x), truth))
         ranks["nearest group"].append(rank_of(-x[:, NEAR], truth))
@@ -99,6 +103,16 @@ def main():
         r = np.array(r)
         print(f"{name:28} {np.mean(r == 1):6.3f} {np.mean(r <= 3):6.3f} {np.mean(1.0 / r):6.3f}")
     print(f"time per query (fit + rank): median {np.median(secs) * 1000:.0f} ms")
+    # where the model's first choice is wrong: which pairs of groups it confuses
+    pairs = Counter(misses)
+    both = sum(n for n in pairs.values() if n >= 2)
+    print(f"model misses: {len(misses)}; {both} of them between pairs of groups confused at least twice:")
+    for (a, b), n in pairs.most_common():
+        if n < 2:
+            break
+        na, nb = (str(data.groups.at[g, "name"]) if str(data.groups.at[g, "name"]) not in ("", "nan") else "-"
+                  for g in (a, b))
+        print(f"  {n:3d}  {a} {na}  <->  {b} {nb}")
 
 
 if __name__ == "__main__":

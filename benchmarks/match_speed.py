@@ -5,7 +5,8 @@
 Prints the median wall time of ``python3 cli.py match`` over several runs, and in one Python
 session: loading the data, the first ``match`` (fits the ranking and solves the prefecture's
 plan for the statement of what the plan does), and later ``match`` calls in the same prefecture.
-Baseline beside it: ``python3 cli.py info`` (start-up and loading only).
+Baselines beside it, interleaved run by run: ``python3 cli.py info`` (start-up and loading only)
+and a fixed pure-Python loop (the speed of a shared virtual machine drifts by up to half).
 """
 
 from __future__ import annotations
@@ -21,13 +22,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def shell(args: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, check=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def shell(args: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, check=True)
+    return time.perf_counter() - t0
+
+
+def reference() -> float:
+    """A fixed pure-Python loop in a fresh interpreter: how fast this machine is right now."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "sum(range(3 * 10**7))"], check=True)
+    return time.perf_counter() - t0
 
 
 def main():
@@ -35,8 +40,17 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--code", default="30206")
     args = ap.parse_args()
-    print(f"shell: cli.py info (start-up + load, baseline) median {shell(['info'], args.runs):.2f} s")
-    print(f"shell: cli.py match --municipality {args.code} median {shell(['match', '--municipality', args.code], args.runs):.2f} s")
+    # interleaved, so that a machine whose speed drifts (shared virtual CPUs) slows all three alike
+    ref, info, match_ = [], [], []
+    for _ in range(args.runs):
+        ref.append(reference())
+        info.append(shell(["info"]))
+        match_.append(shell(["match", "--municipality", args.code]))
+    print(f"machine speed reference (fresh python, sum(range(3e7))) median {statistics.median(ref):.2f} s "
+          f"(min {min(ref):.2f}, max {max(ref):.2f})")
+    print(f"shell: cli.py info (start-up + load, baseline) median {statistics.median(info):.2f} s")
+    print(f"shell: cli.py match --municipality {args.code} median {statistics.median(match_):.2f} s "
+          f"(min {min(match_):.2f}, max {max(match_):.2f})")
     t0 = time.perf_counter()
     import optimizer as lg
     from optimizer.api import context

@@ -92,6 +92,11 @@ class Dataset:
     @cached_property
     def graph(self) -> nx.Graph:
         """The national graph: 1,741 nodes, land and sea edges."""
+        parent = self.__dict__.pop("_parent_graph", None)
+        if parent is not None:  # a copy of the same geography's graph, with this data's group ids
+            graph = parent.copy()
+            nx.set_node_attributes(graph, {c: self.group_of.get(c) for c in graph}, "group_id")
+            return graph
         return build_graph(self.municipalities, self.edges, self.group_of)
 
     def prefecture_graph(self, prefectures: list[str]) -> nx.Graph:
@@ -109,10 +114,8 @@ class Dataset:
         for key in ("topology", "boundaries", "edges"):
             if key in self.__dict__:
                 new.__dict__[key] = self.__dict__[key]
-        if "graph" in self.__dict__:  # the same geography: only the nodes' group ids may change
-            graph = self.graph.copy()
-            nx.set_node_attributes(graph, {c: new.group_of.get(c) for c in graph}, "group_id")
-            new.__dict__["graph"] = graph
+        if "graph" in self.__dict__:  # the same geography: only the nodes' group ids may change (see graph)
+            new.__dict__["_parent_graph"] = self.graph
         return new
 
     def without_member(self, code: str) -> "Dataset":

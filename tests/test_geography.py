@@ -84,3 +84,13 @@ def test_shipped_edges_equal_a_fresh_derivation_from_the_boundaries(data):
     assert list(a["a"]) == list(b["a"]) and list(a["b"]) == list(b["b"]) and list(a["kind"]) == list(b["kind"])
     for col in ("shared_border_km", "distance_km", "gap_km"):
         assert np.allclose(a[col].to_numpy(float), b[col].to_numpy(float), atol=1e-5)
+
+
+def test_pairwise_distances_equal_the_haversine_of_every_pair(data):
+    from optimizer.geography import haversine_km, pairwise_km
+
+    m = data.municipalities
+    lat, lon = m["lat"].to_numpy(float), m["lon"].to_numpy(float)
+    ref = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    D = pairwise_km(lat, lon)
+    assert np.allclose(D, ref, rtol=1e-12, atol=1e-9) and (D.astype(np.float32) == ref.astype(np.float32)).mean() > 0.9999

@@ -166,3 +166,20 @@ def test_a_city_ranks_a_cities_group_above_a_towns_group_when_scale_is_the_only_
     cities[FEATURES.index("scale_gap")], towns[FEATURES.index("scale_gap")] = 0.1, 1.2
     cities[FEATURES.index("city_gap")], towns[FEATURES.index("city_gap")] = 0.1, 0.9
     assert model.score(cities)[0] > model.score(towns)[0]
+
+
+def test_a_member_is_ranked_by_a_model_that_never_saw_its_own_membership(ctx):
+    from optimizer.ranking import model_for
+
+    full, without = model_for(ctx), model_for(ctx, exclude=frozenset({"05303"}))
+    assert full.memberships == 387 and without.memberships == 386
+    assert without.pairs < full.pairs and not np.allclose(full.coef, without.coef)
+
+
+def test_match_from_the_shell_imports_neither_scipy_nor_geopandas():
+    """Start-up time of `match` (benchmarks/match_speed.py): the heavy libraries stay out of its path."""
+    code = ("import sys; from optimizer.api import load, match; match(load(), '30206'); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'scipy', 'geopandas', 'sklearn', 'matplotlib', 'shapely'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
