@@ -445,29 +445,48 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
         best = {k: v[pick] for k, v in money.items() if np.ndim(v) and len(v) == len(V)}
         best.update({"value": value[pick], "go_live": money["first_year"][pick], "vendor": V[pick]})
         return _with_continuity(best, cont)
-    # every (package, year) wave of every row in one vectorised evaluation
-    opts = [(v, y, ok) for v in vendors for y, ok in years]
-    V = np.concatenate([np.where(v >= 0, v, 0) for v, _, _ in opts])
-    Y = np.concatenate([y for _, y, _ in opts])
-    usable = np.concatenate([(v >= 0) & ok for v, _, ok in opts])
-    Mt = np.tile(M, (len(opts), 1))
-    # the timing costs and the timing rule depend on the year, not the package: once per year, for every package
+    # every (package, year) wave of every row. The money of a wave separates: the package sets the annual
+    # savings and the one-off costs, the year the timing costs and the discounting, so each package is
+    # costed once and each year once, and only their combination is formed per option (the expression of
+    # money_batch, term for term); the chosen option is then costed in full.
     P = np.where(M >= 0, M, 0)
     b_i = ctx.baseline[P] * (M >= 0)
     per_year = [np.where(moving, cost.timing_cost(b_i, ctx.renewal[P], y[:, None], ctx.model), 0.0) for y, _ in years]
-    timing = np.concatenate([per_year[k] for _ in vendors for k in range(len(years))])
+    Vs = np.concatenate([np.where(v >= 0, v, 0) for v in vendors])
+    zero = np.zeros((len(Vs), M.shape[1]))
+    by_vendor = money_batch(ctx, np.tile(M, (len(vendors), 1)), Vs, np.tile(years[0][0], len(vendors)), base,
+                            coordination=np.tile(coord, (len(vendors), 1)), timing=zero)
+    annual = by_vendor["annual"].reshape(len(vendors), 1, m)
+    one_off = by_vendor["one_off"].reshape(len(vendors), 1, m)
+    subsidy = by_vendor["subsidy"].reshape(len(vendors), 1, m)
+    timing = np.stack([t.sum(axis=1) for t in per_year])[None, :, :]
+    Yk = np.stack([y for y, _ in years])
+    annuity = cost.annuity(Yk, sc.planning_fy, ctx.model)[None, :, :]
+    disc = cost.discount(Yk - 1, sc.planning_fy, ctx.model)[None, :, :]
+    npv = annual * annuity - (one_off - subsidy + timing) * disc
+    national = npv - subsidy * disc
+    if base is None:
+        npv = np.where(n >= 2, npv, 0.0)
+        national = np.where(n >= 2, national, 0.0)
+    usable = np.stack([v >= 0 for v in vendors])[:, None, :] & np.stack([ok for _, ok in years])[None, :, :]
     if ctx.roadmap and go_live is None:  # a wave of the roadmap: in the horizon, each member near a contract end
-        on_time = [timing_check(ctx, M, np.where(moving, y[:, None], -1), base) for y, _ in years]
-        usable &= np.concatenate([on_time[k] for _ in vendors for k in range(len(years))])
-    money = money_batch(ctx, Mt, V, Y, base, coordination=np.tile(coord, (len(opts), 1)), timing=timing)
-    value, target = evaluate(money, usable, np.tile(cvalue, len(opts)))
-    choice = np.argmax(target.reshape(len(opts), m), axis=0)  # first best: earlier package column, earlier year
-    pick = choice * m + np.arange(m)
-    best = {k: v[pick] for k, v in money.items() if np.ndim(v) and len(v) == len(V)}
-    best.update({"value": value[pick], "go_live": Y[pick], "vendor": V[pick]})
-    best["join"] = np.where(moving, Y[pick][:, None], -1)
+        usable = usable & np.stack([timing_check(ctx, M, np.where(moving, y[:, None], -1), base)
+                                    for y, _ in years])[None, :, :]
+    value, target = evaluate({"npv": npv, "national_npv": national}, usable, cvalue[None, None, :])
+    # first best: earlier package column, earlier year
+    choice = np.argmax(target.reshape(len(vendors) * len(years), m), axis=0)
+    rows = np.arange(m)
+    kv, ky = choice // len(years), choice % len(years)
+    V = Vs.reshape(len(vendors), m)[kv, rows]
+    Y = Yk[ky, rows]
+    timing_pick = np.stack(per_year)[ky, rows]
+    best = money_batch(ctx, M, V, Y, base, coordination=coord, timing=timing_pick)
+    best = {k: v for k, v in best.items() if np.ndim(v) and len(v) == m and k != "old_coordination_i"}
+    best.update({"value": value.reshape(-1, m)[choice, rows], "go_live": Y, "vendor": V})
+    best["join"] = np.where(moving, Y[:, None], -1)
+    best_target = target.reshape(-1, m)[choice, rows]
     if ctx.roadmap and go_live is None:
-        best = _best_schedules(ctx, M, base, best, target[pick], coord, cvalue, evaluate)
+        best = _best_schedules(ctx, M, base, best, best_target, coord, cvalue, evaluate)
     best["join"] = np.where(moving, best["join"], -1)
     return _with_continuity(best, cont)
 
