@@ -312,6 +312,7 @@ def schedule_money(ctx: Context, M: np.ndarray, vendor: np.ndarray, J: np.ndarra
     savings_by_year = np.zeros((len(M), T))
     present = np.zeros_like(valid)
     rate_t = np.zeros(len(M))
+    dk = k_i - old_k
     for t in range(T):
         y = f + t
         now = valid & (in_base | (J <= y[:, None]))
@@ -323,7 +324,9 @@ def schedule_money(ctx: Context, M: np.ndarray, vendor: np.ndarray, J: np.ndarra
             rate_t = rate_t.copy()
             rate_t[changed] = np.where(sub.sum(axis=1) >= 2, r, 0.0) if base is None else r
         counting = present & (y[:, None] < Jf + H)
-        g = np.where(in_base, (rate_t[:, None] - old_rate) * b - (k_i - old_k), rate_t[:, None] * b - k_i)
+        g = rate_t[:, None] * b - k_i
+        if bsize:  # an existing group's members: the rise of the rate on their cost base
+            g = np.where(in_base, (rate_t[:, None] - old_rate) * b - dk, g)
         g = np.where(counting, g, 0.0)
         savings_by_year[:, t] = g.sum(axis=1)
         savings_npv_i += g * cost.discount(y, sc.planning_fy, m)[:, None]

@@ -40,6 +40,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from .candidates import CandidateSet
@@ -129,6 +130,11 @@ def solve(cs: CandidateSet, req: Requirements, seed: int = 0, time_limit: float 
     t_start = time.perf_counter()
     hint = greedy_packing(cs, req)
     plain = not (forbid or lexicographic or req.together or req.apart)
+    if blocks is None and plain and len(cs.candidates) >= LP_START_MIN_CANDIDATES:
+        by_lp = lp_packing(cs, deadline=t_start + LP_SHARE * time_limit)
+        if sum(cs.candidates[k].value for k in by_lp) > sum(cs.candidates[k].value for k in hint):
+            hint = by_lp
+        time_limit = max(1.0, time_limit - (time.perf_counter() - t_start))
     if blocks is not None and plain and len(cs.candidates) >= PRESOLVE_MIN_CANDIDATES:
         by_blocks = block_packing(cs, blocks, seed, deadline=t_start + BLOCK_SHARE * time_limit)
         if sum(cs.candidates[k].value for k in by_blocks) > sum(cs.candidates[k].value for k in hint):
@@ -207,6 +213,66 @@ def block_packing(cs: CandidateSet, blocks: list[int], seed: int, deadline: floa
     chosen = [k for k in chosen if cs.candidates[k].base_group is None or kept[cs.candidates[k].base_group] == k]
     # blocks the deadline cut off, and candidates spanning blocks: filled in best value first where they fit
     return greedy_packing(cs, Requirements([], []), start=chosen)
+
+
+#: From this many candidates a large model starts from an LP dive (:func:`lp_packing`), which may use this
+#: share of the solver's time: on 茨城 at ``max_size`` 12 / ``link_km`` 20 (79 k candidates) it finds a plan
+#: worth 5.88 bn yen in 1 s, where the greedy start is worth 5.48 bn and CP-SAT reaches 5.59 bn in 120 s.
+LP_START_MIN_CANDIDATES = 20_000
+LP_SHARE = 0.2
+
+
+def lp_packing(cs: CandidateSet, deadline: float) -> list[int]:
+    r"""A packing by diving on the LP relaxation (GLOP): solve
+
+    .. math:: \max \sum_c V_c x_c \quad\text{s.t.}\quad \sum_{c \ni i} x_c \le 1,\;
+              \sum_{c \text{ expands } G} x_c \le 1,\; 0 \le x_c \le 1,
+
+    fix the candidate with the largest fractional :math:`x_c` to 1 and every candidate sharing a
+    municipality or an existing group with it to 0, and repeat until the LP is integral (or the
+    deadline: then the candidates fixed so far). Completed best value first (:func:`greedy_packing`).
+    A start for CP-SAT, feasible by construction; its value is a lower bound, not a proof.
+    """
+    import scipy.sparse as sp  # imported here: only large models (never match's path) dive
+    from ortools.linear_solver.python import model_builder as mb
+
+    cands = cs.candidates
+    row_of: dict = {}
+    ri, ci = [], []
+    for k, c in enumerate(cands):
+        for key in [("m", i) for i in c.members] + ([("g", c.base_group)] if c.base_group else []):
+            ri.append(row_of.setdefault(key, len(row_of)))
+            ci.append(k)
+    A = sp.csr_matrix((np.ones(len(ri)), (ri, ci)), shape=(len(row_of), len(cands)))
+    At = A.T.tocsr()
+    v = np.array([float(round(c.value)) for c in cands])
+    lo, hi = np.zeros(len(cands)), np.where(v > 0, 1.0, 0.0)
+    fixed: list[int] = []
+    while time.perf_counter() < deadline:
+        model = mb.Model()
+        model.helper.fill_model_from_sparse_data(lo, hi, v, np.full(len(row_of), -np.inf), np.ones(len(row_of)), A)
+        model.helper.set_maximize(True)
+        lp = mb.Solver("glop")
+        lp.set_time_limit_in_seconds(max(0.1, deadline - time.perf_counter()))
+        if lp.solve(model) != mb.SolveStatus.OPTIMAL:
+            break
+        x = lp.values(model.get_variables()).to_numpy()
+        frac = (x > 1e-6) & (x < 1 - 1e-6)
+        if not frac.any():
+            fixed = sorted(set(fixed) | set(np.nonzero(x > 0.5)[0].tolist()))
+            break
+        k = int(np.argmax(np.where(frac, x, -1.0)))
+        fixed.append(k)
+        lo[k] = 1.0
+        rows = At[k].indices
+        hi[np.setdiff1d(A[rows].indices, [k])] = 0.0
+    kept, used = [], set()  # a packing by construction; checked, so that LP tolerances can never break it
+    for k in sorted(fixed, key=lambda k: -cands[k].value):
+        keys = set(cands[k].members) | ({("G", cands[k].base_group)} if cands[k].base_group else set())
+        if used.isdisjoint(keys):
+            used |= keys
+            kept.append(k)
+    return greedy_packing(cs, Requirements([], []), start=kept)
 
 
 def greedy_packing(cs: CandidateSet, req: Requirements, start: list[int] | None = None) -> list[int]:

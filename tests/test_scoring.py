@@ -108,3 +108,40 @@ def test_api_contexts_follow_their_dataset(data, survey_copy):
     other = load(survey=survey_copy.save(), groups=survey_copy.groups)
     assert context(data).data is data and context(other).data is other
     assert context(data, Scenario(max_size=5)).scenario.max_size == 5
+
+
+@pytest.mark.parametrize("roadmap_years", [10, 1])
+def test_the_best_wave_equals_costing_every_package_and_year_in_full(data, roadmap_years):
+    """batch_scores costs each package once and each year once (the money separates); the option it picks
+    and its value must be those of costing every (package, year) option in full with money_batch."""
+    from optimizer.candidates import enumerate_candidates
+    from optimizer.context import Context
+    from optimizer.plan import scope_codes
+    from optimizer.rules import timing_check
+    from optimizer.scoring import _options, batch_scores, money_batch
+
+    ctx = Context(data, Scenario(vendor_mode="migrate", roadmap_years=roadmap_years))
+    cs = enumerate_candidates(ctx, scope_codes(ctx, ["30"]), expansions=False)
+    rows = [c.members for c in cs.candidates][:300]
+    M = np.full((len(rows), max(map(len, rows))), -1)
+    for r, c in enumerate(rows):
+        M[r, : len(c)] = c
+    sc = ctx.scenario
+    vendors, years = _options(ctx, M, None, None, None)
+    moving = M >= 0
+    best = np.full(len(M), -np.inf)
+    got = batch_scores(ctx, M, None, rational=True)
+    cont = got["continuity"] * (M >= 0).sum(axis=1)
+    cvalue = sc.weight_continuity * sc.continuity_value_yen * cont / 100.0 + sc.participation_weight_yen * (M >= 0).sum(axis=1)
+    for v in vendors:
+        for y, ok in years:
+            money = money_batch(ctx, M, np.where(v >= 0, v, 0), y)
+            usable = (v >= 0) & ok & (money["npv"] >= -0.5)
+            if ctx.roadmap:
+                usable &= timing_check(ctx, M, np.where(moving, y[:, None], -1), None)
+            account = money["national_npv"] if sc.objective_account == "national" else money["npv"]
+            best = np.maximum(best, np.where(usable, sc.weight_savings * account + cvalue, -np.inf))
+    waves = got["join"].max(axis=1) == np.where(M >= 0, got["join"], 10**6).min(axis=1)  # the best is a wave
+    assert waves.any()
+    assert np.array_equal(got["value"][waves], best[waves])
+    assert (got["value"] >= best - 1e-6).all()  # a staggered schedule, where chosen, is worth at least the best wave
