@@ -259,3 +259,23 @@ def test_cli_score_of_each_proposed_group_equals_the_plan():
         assert out["kind"] == g["kind"] and out["base_group_id"] == g["base_group_id"]
         assert out["npv_yen"] == g["npv_yen"] and out["go_live_fy"] == g["go_live_fy"]
         assert out["continuity"]["score"] == g["continuity_score"]
+
+
+def test_reduced_cost_fixing_keeps_every_candidate_of_the_optimum(data, monkeypatch):
+    """The LP start and its safe reduction (large models) change neither the optimum nor its proof."""
+    from optimizer import solver as S
+
+    ctx = Context(data, Scenario())
+    cs = enumerate_candidates(ctx, scope_codes(ctx, ["20"]))  # 長野: about 5,000 candidates
+    full = solve(cs, Requirements([], []), time_limit=60)
+    assert full.status == "OPTIMAL" and full.dropped == 0  # below LP_START_MIN_CANDIDATES: no LP
+    start, duals = S.lp_packing(cs, deadline=float("inf"))
+    keys = [set(cs.candidates[k].members) | ({("G", cs.candidates[k].base_group)} if cs.candidates[k].base_group
+                                             else set()) for k in start]
+    assert all(a.isdisjoint(b) for a, b in itertools.combinations(keys, 2))  # the dive's plan is a packing
+    keep = S.reduced_cost_keep(cs, duals, round(full.objective))
+    assert keep[full.chosen].all() and keep.sum() < len(cs.candidates) / 2
+    monkeypatch.setattr(S, "LP_START_MIN_CANDIDATES", 0)
+    reduced = solve(cs, Requirements([], []), time_limit=60)
+    assert reduced.status == "OPTIMAL" and reduced.dropped > 0
+    assert round(reduced.objective) == round(full.objective) and reduced.best_bound == pytest.approx(full.best_bound)
