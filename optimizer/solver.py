@@ -138,6 +138,7 @@ def solve(cs: CandidateSet, req: Requirements, seed: int = 0, time_limit: float 
         time_limit = max(1.0, time_limit - (time.perf_counter() - t_start))
         if duals is not None:  # drop the candidates no plan worth more than the start can contain
             keep = reduced_cost_keep(cs, duals, sum(int(round(cs.candidates[k].value)) for k in hint))
+            keep[hint] = True  # kept by the bound already (see reduced_cost_keep); never lost to rounding
             if not keep.all():
                 index = np.nonzero(keep)[0]
                 sub = CandidateSet(eligible=cs.eligible, candidates=[cs.candidates[k] for k in index],
