@@ -83,8 +83,9 @@ def main():
             continue
         truth = int(np.nonzero(ks == groups.ids.index(gid))[0][0])
         x = X[0, ks]
-        ranks["model (logistic)"].append(rank_of(model.score(x), truth))
-        pick = groups.ids[int(ks[np.argmax(model.score(x))])]
+        scores = model.score(x)
+        ranks["model (logistic)"].append(rank_of(scores, truth))
+        pick = groups.ids[int(ks[np.argmax(scores)])]
         if pick != gid:
             misses.append(tuple(sorted((gid, pick))))
         if args.trees:

@@ -137,7 +137,7 @@ def solve(cs: CandidateSet, req: Requirements, seed: int = 0, time_limit: float 
             hint = by_lp
         time_limit = max(1.0, time_limit - (time.perf_counter() - t_start))
         if duals is not None:  # drop the candidates no plan worth more than the start can contain
-            keep = reduced_cost_keep(cs, duals, sum(int(round(cs.candidates[k].value)) for k in hint))
+            keep = reduced_cost_keep(duals, sum(int(round(cs.candidates[k].value)) for k in hint))
             keep[hint] = True  # kept by the bound already (see reduced_cost_keep); never lost to rounding
             if not keep.all():
                 index = np.nonzero(keep)[0]
@@ -251,10 +251,10 @@ def lp_packing(cs: CandidateSet, deadline: float) -> tuple[list[int], tuple | No
 
     fix the candidate with the largest fractional :math:`x_c` (the most valuable among equals) to 1
     and every candidate sharing a municipality or an existing group with it to 0, and repeat until
-    the LP is integral (or the deadline: then the candidates fixed so far). Completed best value first (:func:`greedy_packing`).
-    A start for CP-SAT, feasible by construction; its value is a lower bound, not a proof. Also
-    returns the first LP's duals and row matrix, for :func:`reduced_cost_keep` (``None`` if it was
-    not solved in time).
+    the LP is integral (or the deadline: then the candidates fixed so far). Completed best value
+    first (:func:`greedy_packing`). A start for CP-SAT, feasible by construction; its value is a
+    lower bound, not a proof. Also returns the first LP's duals, row matrix and values, for
+    :func:`reduced_cost_keep` (``None`` if it was not solved in time).
     """
     import scipy.sparse as sp  # imported here: only large models (never match's path) dive
     from ortools.linear_solver.python import model_builder as mb
@@ -263,7 +263,7 @@ def lp_packing(cs: CandidateSet, deadline: float) -> tuple[list[int], tuple | No
     row_of: dict = {}
     ri, ci = [], []
     for k, c in enumerate(cands):
-        for key in [("m", i) for i in c.members] + ([("g", c.base_group)] if c.base_group else []):
+        for key in packing_keys(c):
             ri.append(row_of.setdefault(key, len(row_of)))
             ci.append(k)
     A = sp.csr_matrix((np.ones(len(ri)), (ri, ci)), shape=(len(row_of), len(cands)))
@@ -295,16 +295,16 @@ def lp_packing(cs: CandidateSet, deadline: float) -> tuple[list[int], tuple | No
         hi[np.setdiff1d(A[rows].indices, [k])] = 0.0
     kept, used = [], set()  # a packing by construction; checked, so that LP tolerances can never break it
     for k in sorted(fixed, key=lambda k: -cands[k].value):
-        keys = set(cands[k].members) | ({("G", cands[k].base_group)} if cands[k].base_group else set())
-        if used.isdisjoint(keys):
-            used |= keys
+        if used.isdisjoint(packing_keys(cands[k])):
+            used.update(packing_keys(cands[k]))
             kept.append(k)
-    return greedy_packing(cs, Requirements([], []), start=kept), (None if root is None else (root, A))
+    return greedy_packing(cs, Requirements([], []), start=kept), (None if root is None else (root, A, v))
 
 
-def reduced_cost_keep(cs: CandidateSet, duals, lower: float) -> np.ndarray:
+def reduced_cost_keep(duals, lower: float) -> np.ndarray:
     r"""Candidates that some plan worth at least ``lower`` (a plan already found) may contain: reduced-cost
-    fixing, a safe reduction.
+    fixing, a safe reduction. ``duals``: the first LP's duals, row matrix and (rounded) values, from
+    :func:`lp_packing`.
 
     For any prices :math:`\pi \ge 0` on the packing rows (here the LP's duals, clipped at 0) and
     reduced values :math:`r_c = V_c - \sum_{\text{rows } \ni c} \pi`, every packing *x* has
@@ -315,13 +315,18 @@ def reduced_cost_keep(cs: CandidateSet, duals, lower: float) -> np.ndarray:
     proof on all candidates. The plan found keeps all its candidates (each has :math:`\bar z + r_c \ge`
     its value).
     """
-    pi, A = duals
+    pi, A, v = duals
     pi = np.maximum(pi, 0.0)
-    v = np.array([float(round(c.value)) for c in cs.candidates])
     r = v - A.T @ pi
     bound = pi.sum() + np.maximum(r, 0.0).sum()
     margin = 1e-6 * abs(lower) + 1e3  # yen: far above the LP's floating-point error
     return bound + np.minimum(r, 0.0) >= lower - margin
+
+
+def packing_keys(c) -> tuple:
+    """What a candidate uses up in a packing, in a fixed order: its (new) members and, for an expansion,
+    its group."""
+    return (*c.members, ("G", c.base_group)) if c.base_group else tuple(c.members)
 
 
 def greedy_packing(cs: CandidateSet, req: Requirements, start: list[int] | None = None) -> list[int]:
@@ -330,17 +335,14 @@ def greedy_packing(cs: CandidateSet, req: Requirements, start: list[int] | None 
     The solver's hint (a feasible start when there are no requirements) and the benchmarks' baseline.
     ``start``: candidates already chosen (a packing) that the greedy extends.
     """
-    def keys(c) -> set:
-        return set(c.members) | ({("G", c.base_group)} if c.base_group else set())
-
     chosen = list(start or [])
-    used: set = set().union(*(keys(cs.candidates[k]) for k in chosen))
+    used: set = set().union(*(packing_keys(cs.candidates[k]) for k in chosen))
     for k in sorted(range(len(cs.candidates)), key=lambda k: -cs.candidates[k].value):
         c = cs.candidates[k]
         if c.value <= 0:
             break
-        if used.isdisjoint(keys(c)):
-            used |= keys(c)
+        if used.isdisjoint(packing_keys(c)):
+            used.update(packing_keys(c))
             chosen.append(k)
     return sorted(chosen)
 

@@ -270,10 +270,9 @@ def test_reduced_cost_fixing_keeps_every_candidate_of_the_optimum(data, monkeypa
     full = solve(cs, Requirements([], []), time_limit=60)
     assert full.status == "OPTIMAL" and full.dropped == 0  # below LP_START_MIN_CANDIDATES: no LP
     start, duals = S.lp_packing(cs, deadline=float("inf"))
-    keys = [set(cs.candidates[k].members) | ({("G", cs.candidates[k].base_group)} if cs.candidates[k].base_group
-                                             else set()) for k in start]
+    keys = [set(S.packing_keys(cs.candidates[k])) for k in start]
     assert all(a.isdisjoint(b) for a, b in itertools.combinations(keys, 2))  # the dive's plan is a packing
-    keep = S.reduced_cost_keep(cs, duals, round(full.objective))
+    keep = S.reduced_cost_keep(duals, round(full.objective))
     assert keep[full.chosen].all() and keep.sum() < len(cs.candidates) / 2
     monkeypatch.setattr(S, "LP_START_MIN_CANDIDATES", 0)
     reduced = solve(cs, Requirements([], []), time_limit=60)
