@@ -14,7 +14,7 @@ from optimizer.candidates import enumerate_candidates
 from optimizer.config import Scenario
 from optimizer.context import Context
 from optimizer.errors import InputError, ValidationFailure
-from optimizer.plan import propose, scope_codes
+from optimizer.plan import prefecture_blocks, propose, scope_codes
 from optimizer.rules import eligible, violations
 from optimizer.scoring import score_group
 from optimizer.solver import Requirements, solve
@@ -278,3 +278,30 @@ def test_reduced_cost_fixing_keeps_every_candidate_of_the_optimum(data, monkeypa
     reduced = solve(cs, Requirements([], []), time_limit=60)
     assert reduced.status == "OPTIMAL" and reduced.dropped > 0
     assert round(reduced.objective) == round(full.objective) and reduced.best_bound == pytest.approx(full.best_bound)
+
+
+def test_national_start_prices_then_packs_and_keeps_the_optimum_and_its_proof(data, monkeypatch):
+    """The large multi-prefecture path (LP, then the integer packing of the best-priced candidates)
+    returns packings, bounds every plan from above, and changes neither the optimum nor its proof."""
+    from optimizer import solver as S
+
+    ctx = Context(data, Scenario())
+    cs = enumerate_candidates(ctx, scope_codes(ctx, ["29", "30"]))  # 奈良 and 和歌山: groups may cross the line
+    blocks = prefecture_blocks(ctx, cs)
+    assert -1 in blocks  # cross-prefecture candidates exist
+    req = Requirements([], [])
+    full = solve(cs, req, time_limit=60)  # one model, no blocks
+    assert full.status == "OPTIMAL"
+    _, duals = S.lp_packing(cs, deadline=float("inf"), dive=False)
+    assert S.relaxation_bound(duals) >= round(full.objective) - 1  # weak duality
+    greedy = S.greedy_packing(cs, req)
+    monkeypatch.setattr(S, "RESTRICTED_COLUMNS", 30)
+    start = S.restricted_packing(cs, duals, greedy, seed=0, time_limit=10, deadline=float("inf"))
+    keys = [set(S.packing_keys(cs.candidates[k])) for k in start]
+    assert all(a.isdisjoint(b) for a, b in itertools.combinations(keys, 2))
+    value = sum(cs.candidates[k].value for k in start)
+    assert sum(cs.candidates[k].value for k in greedy) <= value <= full.objective + 1
+    monkeypatch.setattr(S, "PRESOLVE_MIN_CANDIDATES", 0)  # take the national path on this small instance
+    national = solve(cs, req, time_limit=60, blocks=blocks)
+    assert national.status == "OPTIMAL" and round(national.objective) == round(full.objective)
+    assert national.best_bound == pytest.approx(full.best_bound)
