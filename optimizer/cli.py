@@ -355,7 +355,8 @@ def _kpi_line(plan) -> str:
 
 def _status_line(plan) -> str:
     gap = "n/a" if plan.gap != plan.gap else f"{plan.gap:.2%}"
-    return (f"{plan.label}: status {plan.status}; objective {plan.objective:,.0f}; bound {plan.best_bound:,.0f}; gap {gap}; "
+    source = " (LP relaxation)" if plan.stats.get("bound_source") == "LP relaxation" else ""
+    return (f"{plan.label}: status {plan.status}; objective {plan.objective:,.0f}; bound {plan.best_bound:,.0f}{source}; gap {gap}; "
             f"{plan.stats.get('eligible', 0)} eligible, {plan.stats.get('candidates', 0)} candidates; "
             f"solved in {plan.solve_seconds:.2f} s")
 

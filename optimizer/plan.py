@@ -340,6 +340,8 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
                     blocks=prefecture_blocks(ctx, cs) if len(prefectures) > 1 else None)
         if sol.dropped:  # reduced-cost fixing (optimizer.solver.reduced_cost_keep): safe, the bound stands
             stats["candidates_dropped_by_reduced_cost"] = sol.dropped
+        if sol.status == "FEASIBLE" and cs.complete:
+            stats["bound_source"] = sol.bound_source
         if not cs.complete:
             # a plan over the sets grown before the budget ran out: its bound says nothing of the sets not grown
             sol.status = {"OPTIMAL": "FEASIBLE", "INFEASIBLE": "UNKNOWN"}.get(sol.status, sol.status)

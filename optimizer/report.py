@@ -38,7 +38,7 @@ T = {
         "core_empty": "コアは空：最小コア配分（ε = {e}）", "core_na": "コアは未確認（構成団体が多いため）",
         "continuity": "業務継続", "score": "業務継続スコア", "assumptions": "前提と出典",
         "plan_fy": "計画年度", "study": "共同化の検討・調達", "golive": "稼働", "kind_new": "新規グループ",
-        "kind_expand": "既存グループ{g}への参加", "objective": "目的関数値", "bound": "上界", "gap": "最適性ギャップ",
+        "kind_expand": "既存グループ{g}への参加", "objective": "目的関数値", "bound": "上界", "lp_bound": "（LP緩和による）", "gap": "最適性ギャップ",
         "yes": "○", "no": "×", "coastal": "沿岸", "inland": "内陸", "pairing_ok": "津波の被災想定が異なる相互支援先が成立",
         "pairing_ng": "津波想定区域の団体に相互支援の相手がいない", "map": "地図（詳細は map.html）",
         "match_title": "{name} のグループ参加に関する提案", "options": "選択肢", "precedents": "参考となる先行グループ",
@@ -104,7 +104,7 @@ T = {
         "continuity": "Business continuity", "score": "continuity score", "assumptions": "Assumptions and sources",
         "plan_fy": "planning FY", "study": "joint study and procurement", "golive": "go-live",
         "kind_new": "new group", "kind_expand": "joining existing group {g}", "objective": "objective",
-        "bound": "bound", "gap": "optimality gap", "yes": "yes", "no": "no", "coastal": "coastal", "inland": "inland",
+        "bound": "bound", "lp_bound": " (from the LP relaxation)", "gap": "optimality gap", "yes": "yes", "no": "no", "coastal": "coastal", "inland": "inland",
         "pairing_ok": "mutual support across tsunami hazard areas in place", "pairing_ng": "members in a tsunami hazard area lack a safe partner",
         "map": "Map (interactive: map.html)", "match_title": "Proposal for {name}", "options": "Options",
         "precedents": "Precedent groups to learn from", "similarity": "similarity", "why": "why",
@@ -372,7 +372,8 @@ def plan_markdown(data: Dataset, ctx, plans: list, lang: str = "ja") -> str:
     gap = "n/a" if plan.gap != plan.gap else f"{plan.gap:.2%}"
     lines += [f"## {t['summary']}", "",
               f"- {t['status']}: **{plan.status}**; {t['objective']} {_yen(plan.objective, lang)}; {t['bound']} "
-              f"{_yen(plan.best_bound, lang) if plan.best_bound == plan.best_bound else 'n/a'}; {t['gap']} {gap}",
+              f"{_yen(plan.best_bound, lang) if plan.best_bound == plan.best_bound else 'n/a'}"
+              f"{t['lp_bound'] if plan.stats.get('bound_source') == 'LP relaxation' else ''}; {t['gap']} {gap}",
               f"- {t['groups']}: {len(plan.groups)}; NPV {_yen(sum(g.npv_yen for g in plan.groups), lang)}; "
               f"{t['savings']} {_yen(sum(g.annual_savings_yen for g in plan.groups), lang)}",
               f"- {t['alone']}: {_join([data.name(c) for c in plan.alone], lang) or '-'}"

@@ -56,6 +56,7 @@ class Solution:
     solve_seconds: float
     core: list[str] = field(default_factory=list)  # names of conflicting requirements when infeasible
     dropped: int = 0  # candidates left out of the model by reduced-cost fixing (:func:`reduced_cost_keep`)
+    bound_source: str = "CP-SAT"  # or "LP relaxation" when the LP's bound is the tighter one
 
 
 @dataclass
@@ -160,7 +161,7 @@ def solve(cs: CandidateSet, req: Requirements, seed: int = 0, time_limit: float 
             _, duals = lp_packing(cs, deadline=t_start + NATIONAL_LP_SHARE * budget, dive=False)
         if duals is not None:
             lp_bound = relaxation_bound(duals)
-            start = restricted_packing(cs, duals, hint, seed, RESTRICTED_SHARE * budget,
+            start = restricted_packing(cs, duals, hint, seed, min(RESTRICTED_SECONDS, RESTRICTED_SHARE * budget),
                                        deadline=t_start + BLOCK_SHARE * budget)
         else:
             start = block_packing(cs, blocks, seed, deadline=t_start + BLOCK_SHARE * budget)
@@ -170,7 +171,7 @@ def solve(cs: CandidateSet, req: Requirements, seed: int = 0, time_limit: float 
     sol = _solve(cs, req, seed, time_limit, hint, t_start, forbid=forbid, lexicographic=lexicographic, plain=plain)
     if sol.status == "FEASIBLE" and not np.isnan(lp_bound) and not lp_bound >= sol.best_bound:
         # two valid bounds (the LP's and CP-SAT's): the tighter one is reported
-        sol.best_bound = lp_bound
+        sol.best_bound, sol.bound_source = lp_bound, "LP relaxation"
         sol.gap = abs(lp_bound - sol.objective) / max(1.0, abs(lp_bound))
     return sol
 
@@ -340,11 +341,14 @@ def relaxation_bound(duals) -> float:
 
 
 #: The price-and-branch start (:func:`restricted_packing`) solves the integer packing of this many
-#: candidates, those of largest reduced value, for this share of the solver's time (deterministic). On the
-#: national roadmap (327 k candidates) it finds a plan worth 202.07 bn yen in 20 s, where the prefectures'
-#: optima combined are worth 195.46 bn and CP-SAT from them stays below 202 bn in 120 s.
+#: candidates, those of largest reduced value, for this many deterministic seconds (fixed, so that the plan
+#: is reproducible whenever the budget holds them), at most this share of the solver's time. On the
+#: national roadmap (327 k candidates) it finds a plan worth 202.25 bn yen, where the prefectures' optima
+#: combined are worth 195.46 bn and CP-SAT from them stays below 202 bn in 120 s; neither more candidates
+#: (30 k, 40 k) nor more time improves it.
 RESTRICTED_COLUMNS = 15_000
-RESTRICTED_SHARE = 0.35
+RESTRICTED_SECONDS = 22.0
+RESTRICTED_SHARE = 0.4
 #: The national LP's deadline, as a share of the solver's time (GLOP needs about 12 s on the roadmap's 327 k
 #: candidates; past it, the start is the prefectures' optima, :func:`block_packing`).
 NATIONAL_LP_SHARE = 0.4

@@ -304,4 +304,4 @@ def test_national_start_prices_then_packs_and_keeps_the_optimum_and_its_proof(da
     monkeypatch.setattr(S, "PRESOLVE_MIN_CANDIDATES", 0)  # take the national path on this small instance
     national = solve(cs, req, time_limit=60, blocks=blocks)
     assert national.status == "OPTIMAL" and round(national.objective) == round(full.objective)
-    assert national.best_bound == pytest.approx(full.best_bound)
+    assert national.best_bound == pytest.approx(full.best_bound) and national.bound_source == "CP-SAT"
