@@ -340,6 +340,7 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
                     blocks=prefecture_blocks(ctx, cs) if len(prefectures) > 1 else None)
         if sol.dropped:  # reduced-cost fixing (optimizer.solver.reduced_cost_keep): safe, the bound stands
             stats["candidates_dropped_by_reduced_cost"] = sol.dropped
+        stats.pop("bound_source", None)
         if sol.status == "FEASIBLE" and cs.complete:
             stats["bound_source"] = sol.bound_source
         if not cs.complete:
@@ -363,6 +364,9 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
             plan.status = "FEASIBLE"
             plan.best_bound, plan.gap = plans[0].best_bound, (
                 plans[0].best_bound - plan.objective) / max(1.0, abs(plans[0].best_bound))
+            plan.stats.pop("bound_source", None)  # the best plan's bound, and its source
+            if "bound_source" in plans[0].stats:
+                plan.stats["bound_source"] = plans[0].stats["bound_source"]
         if validate:
             validate_plan(ctx, plan, scope)
         plans.append(plan)
