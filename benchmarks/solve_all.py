@@ -18,7 +18,8 @@ one admissible roadmap) and municipalities placed; and on the same instance
 Then the whole country as **one instance** (``propose --all``; groups may cross prefecture
 lines), run as a fresh process at the default work budget: wall time and peak memory
 (``os.wait4``), status, bound and gap, beside the sum of the 47 separate prefecture optima
-above (the per-prefecture path: the national optimum can only be higher) and the greedy.
+above (the per-prefecture path; its sum need not be one national plan, since two prefectures may each
+expand a group that spans both) and the greedy.
 """
 
 from __future__ import annotations
