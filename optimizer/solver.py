@@ -134,45 +134,51 @@ def solve(cs: CandidateSet, req: Requirements, seed: int = 0, time_limit: float 
     t_start = time.perf_counter()
     hint = greedy_packing(cs, req)
     plain = not (forbid or lexicographic or req.together or req.apart)
+    duals, started = None, False
     if blocks is None and plain and len(cs.candidates) >= LP_START_MIN_CANDIDATES:
-        by_lp, duals = lp_packing(cs, deadline=t_start + LP_SHARE * time_limit)
-        if sum(cs.candidates[k].value for k in by_lp) > sum(cs.candidates[k].value for k in hint):
-            hint = by_lp
-        time_limit = max(1.0, time_limit - (time.perf_counter() - t_start))
-        if duals is not None:  # drop the candidates no plan worth more than the start can contain
-            keep = reduced_cost_keep(duals, sum(int(round(cs.candidates[k].value)) for k in hint))
-            keep[hint] = True  # kept by the bound already (see reduced_cost_keep); never lost to rounding
-            if not keep.all():
-                index = np.nonzero(keep)[0]
-                sub = CandidateSet(eligible=cs.eligible, candidates=[cs.candidates[k] for k in index],
-                                   groups=cs.groups, base_members=cs.base_members)
-                position = {int(k): j for j, k in enumerate(index)}
-                sol = _solve(sub, req, seed, time_limit, [position[k] for k in hint], t_start)
-                sol.chosen = sorted(int(index[j]) for j in sol.chosen)
-                sol.dropped = len(cs.candidates) - len(index)
-                return sol
-    lp_bound = float("nan")
-    if blocks is not None and plain and len(cs.candidates) >= PRESOLVE_MIN_CANDIDATES:
+        start, duals = lp_packing(cs, deadline=t_start + LP_SHARE * time_limit)
+        started = True
+    elif blocks is not None and plain and len(cs.candidates) >= PRESOLVE_MIN_CANDIDATES:
         # the national model: price and branch (the LP relaxation, then the integer packing of the candidates
         # it prices best); the prefectures' optima, combined, when the LP is not solved in time
-        budget = time_limit
-        duals = None
-        if NATIONAL_LP_SHARE * budget >= LP_SECONDS_PER_CANDIDATE * len(cs.candidates):
-            _, duals = lp_packing(cs, deadline=t_start + NATIONAL_LP_SHARE * budget, dive=False)
+        if NATIONAL_LP_SHARE * time_limit >= LP_SECONDS_PER_CANDIDATE * len(cs.candidates):
+            _, duals = lp_packing(cs, deadline=t_start + NATIONAL_LP_SHARE * time_limit, dive=False)
         if duals is not None:
-            lp_bound = relaxation_bound(duals)
-            start = restricted_packing(cs, duals, hint, seed, min(RESTRICTED_SECONDS, RESTRICTED_SHARE * budget),
-                                       deadline=t_start + BLOCK_SHARE * budget)
+            start = restricted_packing(cs, duals, hint, seed, min(RESTRICTED_SECONDS, RESTRICTED_SHARE * time_limit),
+                                       deadline=t_start + BLOCK_SHARE * time_limit)
         else:
-            start = block_packing(cs, blocks, seed, deadline=t_start + BLOCK_SHARE * budget)
+            start = block_packing(cs, blocks, seed, deadline=t_start + BLOCK_SHARE * time_limit)
+        started = True
+    if started:
         if sum(cs.candidates[k].value for k in start) > sum(cs.candidates[k].value for k in hint):
             hint = start
         time_limit = max(1.0, time_limit - (time.perf_counter() - t_start))
-    sol = _solve(cs, req, seed, time_limit, hint, t_start, forbid=forbid, lexicographic=lexicographic, plain=plain)
-    if sol.status == "FEASIBLE" and not np.isnan(lp_bound) and not lp_bound >= sol.best_bound:
+    if duals is None:
+        return _solve(cs, req, seed, time_limit, hint, t_start, forbid=forbid, lexicographic=lexicographic, plain=plain)
+    sol = _solve_reduced(cs, req, seed, time_limit, hint, t_start, duals)
+    lp_bound = relaxation_bound(duals)
+    if sol.status == "FEASIBLE" and not lp_bound >= sol.best_bound:
         # two valid bounds (the LP's and CP-SAT's): the tighter one is reported
         sol.best_bound, sol.bound_source = lp_bound, "LP relaxation"
         sol.gap = abs(lp_bound - sol.objective) / max(1.0, abs(lp_bound))
+    return sol
+
+
+def _solve_reduced(cs: CandidateSet, req: Requirements, seed: int, time_limit: float, hint: list[int],
+                   t_start: float, duals) -> Solution:
+    """:func:`_solve` on the candidates that some plan as good as ``hint`` may contain (reduced-cost fixing,
+    :func:`reduced_cost_keep`): the same optimum, and a proof on them is a proof on all."""
+    keep = reduced_cost_keep(duals, sum(int(round(cs.candidates[k].value)) for k in hint))
+    keep[hint] = True  # kept by the bound already (see reduced_cost_keep); never lost to rounding
+    if keep.all():
+        return _solve(cs, req, seed, time_limit, hint, t_start)
+    index = np.nonzero(keep)[0]
+    sub = CandidateSet(eligible=cs.eligible, candidates=[cs.candidates[k] for k in index],
+                       groups=cs.groups, base_members=cs.base_members)
+    position = {int(k): j for j, k in enumerate(index)}
+    sol = _solve(sub, req, seed, time_limit, [position[k] for k in hint], t_start)
+    sol.chosen = sorted(int(index[j]) for j in sol.chosen)
+    sol.dropped = len(cs.candidates) - len(index)
     return sol
 
 
