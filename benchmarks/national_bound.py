@@ -59,10 +59,7 @@ def region_models(cs, prefecture: np.ndarray, duals) -> list[dict[tuple, int]]:
         return group_region[key[1]] if isinstance(key, tuple) else region_of[int(prefecture[key])]
 
     pi = np.maximum(duals[0], 0.0)
-    row = {}
-    for c in cs.candidates:
-        for key in S.packing_keys(c):
-            row.setdefault(key, len(row))  # the same order as lp_packing's rows
+    row, _ = S.packing_matrix(cs)  # the rows of lp_packing's LP, whose duals these are
     r, _ = S.reduced_values(duals)
     models: list[dict[tuple, int]] = [{} for _ in REGIONS]
     for k, c in enumerate(cs.candidates):

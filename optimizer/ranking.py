@@ -99,23 +99,20 @@ def pair_features(ctx: Context, queries: np.ndarray, groups: GroupFrame,
     nb_count = nb.sum(axis=1)
     needed = None if need is None else set(need)
     for k, M in enumerate(groups.members):
-        if needed is not None and k not in needed:
-            keep = q[:, None] != M[None, :]
-            near = np.where(keep, ctx.distance[np.ix_(q, M)], np.inf).min(axis=1, initial=np.inf)
-            same = ((ctx.prefecture[M][None, :] == ctx.prefecture[q][:, None]) & keep).any(axis=1)
-            if not ((keep.any(axis=1)) & ((near <= CANDIDATE_KM) | same)).any():
-                continue  # neither needed nor a candidate of any query
         self_ = q[:, None] == M[None, :]  # the query is this member
         keep = ~self_
         n = keep.sum(axis=1)
         D = ctx.distance[np.ix_(q, M)].astype(float)
         Dk = np.where(keep, D, np.inf)
         near = Dk.min(axis=1)
+        same_pref = ((ctx.prefecture[M][None, :] == ctx.prefecture[q][:, None]) & keep).sum(axis=1) / np.maximum(n, 1)
+        cand[:, k] = (n >= 1) & ((near <= CANDIDATE_KM) | (same_pref > 0))
+        if needed is not None and k not in needed and not cand[:, k].any():
+            continue  # neither needed nor a candidate of any query
         lat = np.where(keep, ctx.lat[M][None, :], 0.0).sum(axis=1) / np.maximum(n, 1)
         lon = np.where(keep, ctx.lon[M][None, :], 0.0).sum(axis=1) / np.maximum(n, 1)
         centre = haversine_km(ctx.lat[q], ctx.lon[q], lat, lon)
         adjacent = (ctx.adjacency_matrix[np.ix_(q, M)] & keep).any(axis=1)
-        same_pref = ((ctx.prefecture[M][None, :] == ctx.prefecture[q][:, None]) & keep).sum(axis=1) / np.maximum(n, 1)
         med = _row_median(np.broadcast_to(logpop[M], keep.shape), keep, default=logpop[q])
         scale_gap = np.abs(logpop[q] - med)
         city_share = np.where(keep, is_city[M][None, :], False).sum(axis=1) / np.maximum(n, 1)
@@ -139,7 +136,6 @@ def pair_features(ctx: Context, queries: np.ndarray, groups: GroupFrame,
             np.log1p(near), np.zeros(nq), np.log1p(near) - np.log1p(spacing), np.log1p(centre),
             adjacent.astype(float), nb_share, knn_share, same_pref, scale_gap, city_gap, np.log1p(spread),
             np.log(np.maximum(n, 1)), safe])
-        cand[:, k] = (n >= 1) & ((near <= CANDIDATE_KM) | (same_pref > 0))
     # near_vs_best: relative to the nearest candidate group of the same query
     best = np.where(cand, X[:, :, 0], np.inf).min(axis=1, initial=np.inf)
     X[:, :, 1] = np.where(cand, X[:, :, 0] - np.where(np.isfinite(best), best, 0.0)[:, None], 0.0)

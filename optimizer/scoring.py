@@ -181,6 +181,17 @@ def _one_off_terms(ctx: Context, P: np.ndarray, valid: np.ndarray, moving: np.nd
     return one_off_i, corr, fixed, group_corr
 
 
+def _wave_npv(annual, one_off, subsidy, timing, annuity, disc, n, base: Base | None):
+    """A wave's NPV in both accounts, from its annual savings (annuity factor ``annuity``) and its one-off,
+    subsidy and timing terms (discounted by ``disc``); a new group of fewer than two members is worth 0."""
+    npv = annual * annuity - (one_off - subsidy + timing) * disc  # municipal account: 特別交付税 is income
+    national = npv - subsidy * disc  # national account: the transfer excluded
+    if base is None:
+        npv = np.where(n >= 2, npv, 0.0)
+        national = np.where(n >= 2, national, 0.0)
+    return npv, national
+
+
 def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarray, base: Base | None = None,
                 coordination: np.ndarray | None = None, timing: np.ndarray | None = None) -> dict:
     """Money figures of each row at a given package (vendor code) and go-live year.
@@ -213,11 +224,7 @@ def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarra
     timing = timing_i.sum(axis=1)
     annuity = cost.annuity(year, sc.planning_fy, m)
     disc = cost.discount(year - 1, sc.planning_fy, m)
-    npv = annual * annuity - (one_off - subsidy + timing) * disc  # municipal account: 特別交付税 is income
-    national = npv - subsidy * disc  # national account: the transfer excluded
-    if base is None:
-        npv = np.where(n >= 2, npv, 0.0)
-        national = np.where(n >= 2, national, 0.0)
+    npv, national = _wave_npv(annual, one_off, subsidy, timing, annuity, disc, n, base)
     return {"loc": loc, "baseline": baseline, "annual": annual, "one_off": one_off, "subsidy": subsidy,
             "national_npv": national,
             "timing": timing, "npv": npv, "one_off_i": one_off_i, "baseline_i": baseline_i, "rate": rate,
@@ -450,8 +457,8 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
         return _with_continuity(best, cont)
     # every (package, year) wave of every row. The money of a wave separates: the package sets the annual
     # savings and the one-off costs, the year the timing costs and the discounting, so each package is
-    # costed once and each year once, and only their combination is formed per option (the expression of
-    # money_batch, term for term); the chosen option is then costed in full.
+    # costed once and each year once, and only their combination is formed per option (:func:`_wave_npv`, as
+    # in money_batch); the chosen option is then costed in full.
     P = np.where(M >= 0, M, 0)
     b_i = ctx.baseline[P] * (M >= 0)
     per_year = [np.where(moving, cost.timing_cost(b_i, ctx.renewal[P], y[:, None], ctx.model), 0.0) for y, _ in years]
@@ -466,11 +473,7 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
     Yk = np.stack([y for y, _ in years])
     annuity = cost.annuity(Yk, sc.planning_fy, ctx.model)[None, :, :]
     disc = cost.discount(Yk - 1, sc.planning_fy, ctx.model)[None, :, :]
-    npv = annual * annuity - (one_off - subsidy + timing) * disc
-    national = npv - subsidy * disc
-    if base is None:
-        npv = np.where(n >= 2, npv, 0.0)
-        national = np.where(n >= 2, national, 0.0)
+    npv, national = _wave_npv(annual, one_off, subsidy, timing, annuity, disc, n, base)
     usable = np.stack([v >= 0 for v in vendors])[:, None, :] & np.stack([ok for _, ok in years])[None, :, :]
     if ctx.roadmap and go_live is None:  # a wave of the roadmap: in the horizon, each member near a contract end
         usable = usable & np.stack([timing_check(ctx, M, np.where(moving, y[:, None], -1), base)

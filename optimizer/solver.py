@@ -134,10 +134,9 @@ def solve(cs: CandidateSet, req: Requirements, seed: int = 0, time_limit: float 
     t_start = time.perf_counter()
     hint = greedy_packing(cs, req)
     plain = not (forbid or lexicographic or req.together or req.apart)
-    duals, started = None, False
+    duals, start = None, None
     if blocks is None and plain and len(cs.candidates) >= LP_START_MIN_CANDIDATES:
         start, duals = lp_packing(cs, deadline=t_start + LP_SHARE * time_limit)
-        started = True
     elif blocks is not None and plain and len(cs.candidates) >= PRESOLVE_MIN_CANDIDATES:
         # the national model: price and branch (the LP relaxation, then the integer packing of the candidates
         # it prices best); the prefectures' optima, combined, when the LP is not solved in time
@@ -148,8 +147,7 @@ def solve(cs: CandidateSet, req: Requirements, seed: int = 0, time_limit: float 
                                        deadline=t_start + BLOCK_SHARE * time_limit)
         else:
             start = block_packing(cs, blocks, seed, deadline=t_start + BLOCK_SHARE * time_limit)
-        started = True
-    if started:
+    if start is not None:
         if sum(cs.candidates[k].value for k in start) > sum(cs.candidates[k].value for k in hint):
             hint = start
         time_limit = max(1.0, time_limit - (time.perf_counter() - t_start))
@@ -173,8 +171,7 @@ def _solve_reduced(cs: CandidateSet, req: Requirements, seed: int, time_limit: f
     if keep.all():
         return _solve(cs, req, seed, time_limit, hint, t_start)
     index = np.nonzero(keep)[0]
-    sub = CandidateSet(eligible=cs.eligible, candidates=[cs.candidates[k] for k in index],
-                       groups=cs.groups, base_members=cs.base_members)
+    sub = subset(cs, index)
     position = {int(k): j for j, k in enumerate(index)}
     sol = _solve(sub, req, seed, time_limit, [position[k] for k in hint], t_start)
     sol.chosen = sorted(int(index[j]) for j in sol.chosen)
@@ -243,8 +240,7 @@ def block_packing(cs: CandidateSet, blocks: list[int], seed: int, deadline: floa
         still -= len(ks)
         if left <= 0:
             break
-        sub = CandidateSet(eligible=cs.eligible, candidates=[cs.candidates[k] for k in ks], groups=cs.groups,
-                           base_members=cs.base_members)
+        sub = subset(cs, ks)
         model, x, _ = build_model(sub, Requirements([], []))
         for j in greedy_packing(sub, Requirements([], [])):
             model.AddHint(x[j], True)
@@ -283,17 +279,10 @@ def lp_packing(cs: CandidateSet, deadline: float, dive: bool = True) -> tuple[li
     :func:`reduced_cost_keep`, :func:`restricted_packing` and :func:`relaxation_bound` (``None`` if it
     was not solved in time). ``dive=False``: the first LP only (the packing is then the greedy one).
     """
-    import scipy.sparse as sp  # imported here: only large models (never match's path) dive
     from ortools.linear_solver.python import model_builder as mb
 
     cands = cs.candidates
-    row_of: dict = {}
-    ri, ci = [], []
-    for k, c in enumerate(cands):
-        for key in packing_keys(c):
-            ri.append(row_of.setdefault(key, len(row_of)))
-            ci.append(k)
-    A = sp.csr_matrix((np.ones(len(ri)), (ri, ci)), shape=(len(row_of), len(cands)))
+    row_of, A = packing_matrix(cs)
     At = A.T.tocsr()
     v = np.array([float(round(c.value)) for c in cands])
     lo, hi = np.zeros(len(cands)), np.where(v > 0, 1.0, 0.0)
@@ -328,6 +317,20 @@ def lp_packing(cs: CandidateSet, deadline: float, dive: bool = True) -> tuple[li
             used.update(packing_keys(cands[k]))
             kept.append(k)
     return greedy_packing(cs, Requirements([], []), start=kept), (None if root is None else (root, A, v))
+
+
+def packing_matrix(cs: CandidateSet):
+    """The packing rows (:func:`packing_keys`: municipalities and expanded groups, numbered in order of
+    first use) and the 0/1 matrix rows x candidates (scipy.sparse CSR)."""
+    import scipy.sparse as sp  # imported here: only large models (never match's path) need it
+
+    row_of: dict = {}
+    ri, ci = [], []
+    for k, c in enumerate(cs.candidates):
+        for key in packing_keys(c):
+            ri.append(row_of.setdefault(key, len(row_of)))
+            ci.append(k)
+    return row_of, sp.csr_matrix((np.ones(len(ri)), (ri, ci)), shape=(len(row_of), len(cs.candidates)))
 
 
 def reduced_values(duals) -> tuple[np.ndarray, float]:
@@ -375,8 +378,7 @@ def restricted_packing(cs: CandidateSet, duals, start: list[int], seed: int, tim
     n = min(len(r), RESTRICTED_COLUMNS)
     top = np.argsort(-r, kind="stable")[:n]
     index = np.union1d(top, np.asarray(start, dtype=int)).astype(int)
-    sub = CandidateSet(eligible=cs.eligible, candidates=[cs.candidates[k] for k in index], groups=cs.groups,
-                       base_members=cs.base_members)
+    sub = subset(cs, index)
     model, x, _ = build_model(sub, Requirements([], []))
     hinted = set(start)
     for j, k in enumerate(index):
@@ -406,6 +408,12 @@ def reduced_cost_keep(duals, lower: float) -> np.ndarray:
     r, bound = reduced_values(duals)
     margin = 1e-6 * abs(lower) + 1e3  # yen: far above the LP's floating-point error
     return bound + np.minimum(r, 0.0) >= lower - margin
+
+
+def subset(cs: CandidateSet, index) -> CandidateSet:
+    """The candidates ``index`` of ``cs`` (in that order), with its municipalities and groups."""
+    return CandidateSet(eligible=cs.eligible, candidates=[cs.candidates[k] for k in index], groups=cs.groups,
+                        base_members=cs.base_members)
 
 
 def packing_keys(c) -> tuple:

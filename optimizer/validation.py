@@ -100,7 +100,7 @@ def read_text_csv(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     return df, problems
 
 
-class _Shared(list):
+class _NotCopied:
     """Line numbers kept in a frame's ``attrs``: pandas deep-copies ``attrs`` on every operation on the
     frame, so they are shared instead of copied (reading the shipped survey was 0.3 s slower)."""
 
@@ -108,11 +108,12 @@ class _Shared(list):
         return self
 
 
-class _SharedDict(dict):
-    """Row -> line numbers in ``attrs``, shared like :class:`_Shared`."""
+class _Shared(_NotCopied, list):
+    """Line numbers of the rows, shared (:class:`_NotCopied`)."""
 
-    def __deepcopy__(self, memo):
-        return self
+
+class _SharedDict(_NotCopied, dict):
+    """Row -> line numbers, shared (:class:`_NotCopied`)."""
 
 
 #: The largest money value accepted in an input cell (yen): 10 trillion, above any municipality's budget.
