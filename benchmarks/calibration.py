@@ -31,9 +31,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from optimizer import cost  # noqa: E402
+from optimizer.model import cost  # noqa: E402
 from optimizer.config import ModelParameters  # noqa: E402
-from optimizer.data import load  # noqa: E402
+from optimizer.inputs.dataset import load  # noqa: E402
 
 REPORTED = {"<20%": 9, "20-30%": 7, "30-40%": 18, ">=40%": 11}  # 総務省, groups analysed 2016-01
 

@@ -34,11 +34,11 @@ from ortools.sat.python import cp_model
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from optimizer.candidates import enumerate_candidates  # noqa: E402
+from optimizer.solve.candidates import enumerate_candidates  # noqa: E402
 from optimizer.config import Scenario  # noqa: E402
-from optimizer.context import Context  # noqa: E402
-from optimizer.data import load  # noqa: E402
-from optimizer.plan import scope_codes  # noqa: E402
+from optimizer.model.context import Context  # noqa: E402
+from optimizer.inputs.dataset import load  # noqa: E402
+from optimizer.solve.plan import scope_codes  # noqa: E402
 
 
 def _params(solver, time_limit):

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import json, time
 t0 = time.perf_counter()
-from optimizer.data import load
+from optimizer.inputs.dataset import load
 import networkx as nx
 t1 = time.perf_counter()
 d = load()

@@ -8,7 +8,7 @@ its group is copied into it), **refit the ranking without it** (its group's feat
 recomputed without it too), and rank the existing groups for it. Reported: hit@1, hit@3
 and mean reciprocal rank of its real group, for
 
-* **the model** (:mod:`optimizer.ranking`; with ``--trees`` also boosted trees, which were tried),
+* **the model** (:mod:`optimizer.match.ranking`; with ``--trees`` also boosted trees, which were tried),
 * **nearest group**: the group with the member nearest to it,
 * **similar scale within 50 km**: among groups with a member within 50 km, the one whose
   median population is closest to its own (else the nearest group),
@@ -29,9 +29,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from optimizer.config import Scenario  # noqa: E402
-from optimizer.context import Context  # noqa: E402
-from optimizer.data import load  # noqa: E402
-from optimizer.ranking import FEATURES, GroupFrame, fit, fit_trees, pair_features  # noqa: E402
+from optimizer.model.context import Context  # noqa: E402
+from optimizer.inputs.dataset import load  # noqa: E402
+from optimizer.match.ranking import FEATURES, GroupFrame, fit, fit_trees, pair_features  # noqa: E402
 
 NEAR, GAP = FEATURES.index("log_near_km"), FEATURES.index("scale_gap")
 

@@ -53,21 +53,18 @@ def main():
           f"(min {min(match_):.2f}, max {max(match_):.2f})")
     t0 = time.perf_counter()
     import optimizer as lg
-    from optimizer.api import context
-    from optimizer.matchmaking import match
 
     data = lg.load()
-    ctx = context(data)
-    _ = ctx.adjacency_matrix
+    _ = lg.context(data).adjacency_matrix
     t1 = time.perf_counter()
-    match(ctx, args.code)
+    lg.match(data, args.code)
     t2 = time.perf_counter()
     m = data.municipalities
     others = [c for c in m.index[m["prefecture_code"] == args.code[:2]] if c != args.code][:args.runs]
     later = []
     for c in others:
         t = time.perf_counter()
-        match(ctx, c)
+        lg.match(data, c)
         later.append(time.perf_counter() - t)
     print(f"API: import + load {t1 - t0:.2f} s; first match {t2 - t1:.2f} s (fits the ranking, solves the plan); "
           f"later matches in the prefecture median {statistics.median(later):.2f} s")

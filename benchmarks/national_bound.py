@@ -37,12 +37,12 @@ from ortools.sat.python import cp_model
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from optimizer import solver as S  # noqa: E402
-from optimizer.candidates import enumerate_candidates  # noqa: E402
+from optimizer.solve import packing as S  # noqa: E402
+from optimizer.solve.candidates import enumerate_candidates  # noqa: E402
 from optimizer.config import Scenario  # noqa: E402
-from optimizer.context import Context  # noqa: E402
-from optimizer.data import load  # noqa: E402
-from optimizer.plan import prefecture_blocks, scope_codes  # noqa: E402
+from optimizer.model.context import Context  # noqa: E402
+from optimizer.inputs.dataset import load  # noqa: E402
+from optimizer.solve.plan import prefecture_blocks, scope_codes  # noqa: E402
 
 #: The eight regions (地方区分) by prefecture code: 北海道, 東北, 関東, 中部, 近畿, 中国, 四国, 九州・沖縄.
 REGIONS = [(1, 1), (2, 7), (8, 14), (15, 23), (24, 30), (31, 35), (36, 39), (40, 47)]

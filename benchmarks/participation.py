@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from optimizer.config import Scenario  # noqa: E402
-from optimizer.context import Context  # noqa: E402
-from optimizer.data import load  # noqa: E402
-from optimizer.plan import propose_all, totals  # noqa: E402
+from optimizer.model.context import Context  # noqa: E402
+from optimizer.inputs.dataset import load  # noqa: E402
+from optimizer.solve.plan import propose_all, totals  # noqa: E402
 
 MODES = [
     ("defaults (baseline)", Scenario()),

@@ -25,9 +25,9 @@ CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from optimizer.config import Scenario
-from optimizer.context import Context
-from optimizer.data import load
-from optimizer.plan import propose
+from optimizer.model.context import Context
+from optimizer.inputs.dataset import load
+from optimizer.solve.plan import propose
 d = load()
 out = []
 for label, kw in (("today", dict(max_size=8, link_km=0.0)), ("large", dict(max_size={size}, link_km={link}))):

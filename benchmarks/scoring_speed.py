@@ -17,9 +17,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from optimizer.config import Scenario  # noqa: E402
-from optimizer.context import Context  # noqa: E402
-from optimizer.data import load  # noqa: E402
-from optimizer.scoring import batch_scores, score_group  # noqa: E402
+from optimizer.model.context import Context  # noqa: E402
+from optimizer.inputs.dataset import load  # noqa: E402
+from optimizer.model.scoring import batch_scores
+from optimizer.model.group import score_group  # noqa: E402
 
 
 def timeit(fn, n):

@@ -12,29 +12,48 @@ from __future__ import annotations
 from pathlib import Path
 
 from .config import Scenario, load_scenario
-from .context import Context
-from .data import Dataset, load
-from .scoring import GroupScore, score_group
+from .inputs.dataset import Dataset, load
+from .match import matchmaking
+from .match.precedents import precedents as _precedents
+from .model.context import Context
+from .model.group import GroupScore, score_group
+from .render import payload
+from .solve import plan as _plan
+from .solve.plan import Plan, Proposal
 
-_CONTEXTS: dict[tuple[int, str], Context] = {}
+#: Contexts kept per dataset (in ``Dataset.memo``), the most recent first; older ones are dropped.
+MAX_CONTEXTS = 8
 
 
 def scenario_of(scenario: Scenario | str | Path | None) -> Scenario:
+    """A :class:`Scenario` from a scenario, a TOML path, or ``None`` (the defaults)."""
     if isinstance(scenario, Scenario):
         return scenario
     return load_scenario(scenario)
 
 
 def context(data: Dataset, scenario: Scenario | str | Path | None = None) -> Context:
-    """The scoring context for ``data`` under ``scenario`` (cached per dataset and scenario)."""
+    """The scoring context for ``data`` under ``scenario``, kept in ``data.memo`` for re-use.
+
+    Parameters
+    ----------
+    data : Dataset
+    scenario : Scenario, path of a TOML file, or None (defaults)
+
+    Returns
+    -------
+    Context
+    """
     sc = scenario_of(scenario)
-    key = (id(data), repr(sc))
-    ctx = _CONTEXTS.get(key)
-    if ctx is None or ctx.data is not data:  # an id can be re-used once a dataset is gone
-        if len(_CONTEXTS) > 8:
-            _CONTEXTS.clear()
-        reuse = next((c for c in _CONTEXTS.values() if c.data is data), None)
-        ctx = _CONTEXTS[key] = Context(data, sc, reuse=reuse)
+    contexts: dict = data.memo.setdefault("contexts", {})
+    key = repr(sc)
+    ctx = contexts.get(key)
+    if ctx is None:
+        reuse = next(iter(contexts.values()), None)  # same geography: its distances and links are re-used
+        ctx = Context(data, sc, reuse=reuse)
+        if len(contexts) >= MAX_CONTEXTS:
+            contexts.pop(next(iter(contexts)))
+        contexts[key] = ctx
     return ctx
 
 
@@ -48,12 +67,32 @@ def expanded_group(data: Dataset, members: list[str]) -> str | None:
 def score(data: Dataset, members: list[str], go_live: int | None = None, scenario=None,
           base_group: str | None = None, shares: bool = True, as_new: bool = False,
           join: dict[str, int] | None = None, vendor: str | None = None) -> GroupScore:
-    """Score ``members`` as one group (see :mod:`optimizer.scoring`); ``join`` gives each moving
-    member's go-live year (a roadmap schedule; default the best schedule), ``vendor`` the package.
+    """Score a set of municipalities as one group.
 
-    When ``members`` hold every member of one existing group plus others, they are scored
-    as that group's expansion (as ``propose`` does), unless ``as_new`` or another
-    ``base_group`` is given.
+    Parameters
+    ----------
+    data : Dataset
+    members : list of str
+        5-digit codes. When they hold every member of one existing group plus others they are scored as
+        that group's expansion (as ``propose`` does), unless ``as_new`` or another ``base_group`` is given.
+    go_live : int, optional
+        The go-live fiscal year; default the best admissible one.
+    scenario : Scenario, path or None
+    base_group : str, optional
+        The existing group being expanded.
+    shares : bool
+        Compute each member's share (the nucleolus) and the core check.
+    as_new : bool
+        Score as a new group even when the members expand an existing one.
+    join : dict, optional
+        Each moving member's go-live year (a roadmap schedule); default the best schedule.
+    vendor : str, optional
+        The group's package (vendor id); default the best of the members'.
+
+    Returns
+    -------
+    GroupScore
+        Money in both accounts (yen), reduction rate p10/p50/p90, continuity, shares, broken rules.
     """
     if base_group is None and not as_new:
         base_group = expanded_group(data, list(members))
@@ -61,33 +100,107 @@ def score(data: Dataset, members: list[str], go_live: int | None = None, scenari
                        join=join, vendor=vendor)
 
 
-def propose(data: Dataset, prefectures: list[str], scenario=None, alternatives: int = 1):
-    """Best plan(s) for some prefectures (2-digit codes); see :mod:`optimizer.plan`."""
-    from .plan import propose as _propose
+def propose(data: Dataset, prefectures: list[str], scenario=None, alternatives: int = 1) -> Plan | list[Plan]:
+    """The best plan for some prefectures, proven optimal over the candidate groups when the budget allows.
 
-    plans = _propose(context(data, scenario), [p.zfill(2) for p in prefectures], alternatives=alternatives)
+    Parameters
+    ----------
+    data : Dataset
+    prefectures : list of str
+        2-digit codes; several prefectures are one instance (groups may cross their lines).
+    scenario : Scenario, path or None
+    alternatives : int
+        With more than 1, the best plans in order (each distinct), as a list.
+
+    Returns
+    -------
+    Plan or list of Plan
+        Status, objective, bound and gap as CP-SAT reported them; the groups with their money and shares;
+        every plan has passed the independent validator.
+    """
+    plans = _plan.propose(context(data, scenario), [p.zfill(2) for p in prefectures], alternatives=alternatives)
     return plans if alternatives > 1 else plans[0]
 
 
-def match(data: Dataset, code: str, top: int = 5, lang: str = "ja", scenario=None) -> dict:
-    """Ranked options for one municipality; see :mod:`optimizer.matchmaking`."""
-    from .matchmaking import match as _match
+def proposal(data: Dataset, prefectures: list[str] | None = None, scenario=None, alternatives: int = 1,
+             progress=None) -> Proposal:
+    """A whole ``propose`` run, ready to be written (:func:`optimizer.render.outputs.proposal_files`):
+    the plans, the comparisons of the alternatives and, for the whole country (``prefectures=None``),
+    the national summary."""
+    ctx = context(data, scenario)
+    prefs = _plan.all_prefectures(ctx) if prefectures is None else [p.zfill(2) for p in prefectures]
+    return _plan.proposal(ctx, prefs, alternatives=alternatives, progress=progress)
 
-    return _match(context(data, scenario), code, top=top, lang=lang)
+
+def plan_of(ctx: Context, prefecture: str) -> Plan:
+    """The plan of one prefecture under ``ctx``'s scenario (who goes where and when, without shares), kept in
+    ``ctx.memo``: what ``match`` states for each municipality of it."""
+    key = ("plan", prefecture)
+    if key not in ctx.memo:
+        ctx.memo[key] = _plan.propose(ctx, [prefecture], validate=False, shares=False)[0]
+    return ctx.memo[key]
+
+
+def match(data: Dataset, code: str, top: int = 5, scenario=None) -> matchmaking.MatchResult:
+    """Which group should this municipality join, and why.
+
+    Parameters
+    ----------
+    data : Dataset
+    code : str
+        The municipality's 5-digit code.
+    top : int
+        Options to show (*alone* is always shown too).
+    scenario : Scenario, path or None
+
+    Returns
+    -------
+    MatchResult
+        Ranked options (join, stay, new, alone), each with its money and reasons; what the prefecture's
+        plan does with the municipality and why it may differ; the most similar existing groups
+        (``precedents``). :func:`as_dict` gives it as text in Japanese or English.
+    """
+    ctx = context(data, scenario)
+    res = matchmaking.match(ctx, code, plan_of(ctx, code[:2]) if code in ctx.pos else None, top=top)
+    res.precedents = _precedents(ctx, [code])
+    return res
 
 
 def precedents(data: Dataset, codes: list[str], top: int = 5, lang: str = "ja", scenario=None) -> list[dict]:
-    """The existing groups most like ``codes``; see :func:`optimizer.matchmaking.precedents`."""
-    from .matchmaking import precedents as _precedents
-
-    return _precedents(context(data, scenario), list(codes), top=top, lang=lang)
-
-
-def compare(plan_a, plan_b) -> dict:
-    """Groups that differ between two plans and the value difference; see :func:`optimizer.plan.compare`."""
-    from .plan import compare as _compare
-
-    return _compare(plan_a, plan_b)
+    """The existing groups most like a municipality or a proposed group, with the similarity explained
+    (``why`` in ``lang``); see :mod:`optimizer.match.precedents`."""
+    return payload.precedent_dicts(_precedents(context(data, scenario), list(codes), top=top), lang)
 
 
-__all__ = ["load", "Scenario", "score", "propose", "match", "precedents", "compare", "context", "Dataset"]
+def compare(plan_a: Plan, plan_b: Plan) -> dict:
+    """What changes from one plan to another.
+
+    Parameters
+    ----------
+    plan_a, plan_b : Plan
+        Two plans of the same instance (e.g. two scenarios, or the best plan and an alternative).
+
+    Returns
+    -------
+    dict
+        ``same_groups`` (count), ``only_in_a`` / ``only_in_b`` (groups: members, base group, value),
+        ``value_a``, ``value_b``, ``value_difference`` and ``npv_difference`` (b - a, yen), the mean
+        continuity of each, and the municipalities that move in one plan only (``moved_only_in_a``/``_b``).
+    """
+    return _plan.compare(plan_a, plan_b)
+
+
+def as_dict(result, lang: str = "ja", data: Dataset | None = None) -> dict:
+    """A result as plain data (the JSON of the CLI), its texts in ``lang``: a :class:`MatchResult`, a
+    :class:`GroupScore`, or a :class:`Plan` (``data`` gives the member names)."""
+    if isinstance(result, matchmaking.MatchResult):
+        return payload.match_dict(result, lang)
+    if isinstance(result, GroupScore):
+        return payload.group_score_dict(result, lang)
+    if isinstance(result, Plan):
+        return payload.plan_dict(result, {} if data is None else data.municipalities["name"].to_dict())
+    raise TypeError(f"no dict form for {type(result).__name__}")
+
+
+__all__ = ["load", "Scenario", "score", "propose", "proposal", "match", "precedents", "compare", "context", "as_dict",
+           "Dataset"]

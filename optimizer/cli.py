@@ -1,34 +1,32 @@
 """Command line: ``lgcloud`` (installed) or ``python cli.py`` (in the repository): the same program.
 
-Every command prints a readable table by default and JSON with ``--json``. Input
-problems exit with code 2 and a message naming file, row and column; an infeasible
-scenario exits with 3. Files are written atomically.
+Every command prints a readable table by default and JSON with ``--json``, in Japanese by default
+and in English with ``--lang en``. Input problems exit with code 2 and a message naming file, row
+and column; an infeasible scenario exits with 3. Files are written atomically.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
-from pathlib import Path
 import sys
+import tomllib
+from pathlib import Path
 
 import click
 
+from . import api
 from .errors import InfeasibleError, InputError, Problem
-from .textout import table, to_json, write_atomic
-
-
-_HAZARD: dict = {"path": None}
+from .render import payload
+from .render.files import to_json, write_atomic, write_folder
+from .render.tables import table
+from .text import Items, Msg, say, t
 
 
 def _data_options(command):
-    @functools.wraps(command)
-    def inner(*args, hazard=None, **kwargs):
-        _HAZARD["path"] = hazard
-        return command(*args, **kwargs)
-
     f = click.option("--hazard", type=click.Path(dir_okay=False),
                      help="Hazard exposure CSV (code, hazard, class), e.g. official designations; replaces the "
-                          "geometric exposure of the hazards it names.")(inner)
+                          "geometric exposure of the hazards it names.")(command)
     f = click.option("--group-members", "group_members", type=click.Path(dir_okay=False),
                      help="Group member list (default: beside --groups, else shipped).")(f)
     f = click.option("--groups", type=click.Path(dir_okay=False), help="Groups CSV (default: shipped, real 2017-10).")(f)
@@ -41,39 +39,42 @@ def _json_option(f):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
 
 
+def _lang_option(f):
+    return click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+                        help="Language of tables, messages and files.")(f)
+
+
 def _handle_errors(f):
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
+        lang = kwargs.get("lang", "ja")
         try:
             return f(*args, **kwargs)
         except InputError as exc:
             if kwargs.get("as_json"):  # machine-readable too: the problems as JSON on stdout
                 click.echo(to_json({"ok": False, "problems": [
-                    {"file": p.file, "row": p.row, "line": p.line if p.line is not None else (
-                        p.row + 1 if p.row is not None else None), p.label: p.column, "message": p.message}
-                    for p in exc.problems]}))
-            click.echo(f"error: {len(exc.problems)} problem(s) in the input:", err=True)
+                    {"file": p.file, "row": p.row, "line": p.shown_line, p.label: p.column,
+                     "message": say(p.message, lang)} for p in exc.problems]}))
+            click.echo(t(lang, "cli.input_problems", n=len(exc.problems)), err=True)
             for p in exc.problems:
-                click.echo(f"  {p}", err=True)
+                click.echo(f"  {p.render(lang)}", err=True)
             sys.exit(exc.exit_code)
         except OSError as exc:  # e.g. --out names a file, or the disk is full
-            click.echo(f"error: cannot write {exc.filename or ''}: {exc.strerror or exc}", err=True)
+            click.echo(t(lang, "cli.cannot_write", name=exc.filename or "", why=exc.strerror or exc), err=True)
             sys.exit(1)
         except InfeasibleError as exc:
             if exc.result is not None and kwargs.get("as_json"):
                 click.echo(to_json(exc.result))
-            click.echo("INFEASIBLE: no plan satisfies the scenario:", err=True)
+            click.echo(t(lang, "cli.infeasible"), err=True)
             for r in exc.reasons:
-                click.echo(f"  - {r}", err=True)
+                click.echo(f"  - {say(r, lang)}", err=True)
             sys.exit(exc.exit_code)
 
     return wrapper
 
 
-def _load(survey=None, groups=None, group_members=None):
-    from .data import load
-
-    return load(survey=survey, groups=groups, group_members=group_members, hazard=_HAZARD["path"])
+def _load(survey=None, groups=None, group_members=None, hazard=None):
+    return api.load(survey=survey, groups=groups, group_members=group_members, hazard=hazard)
 
 
 def _codes(value: str) -> list[str]:
@@ -85,17 +86,15 @@ def _prefs(values) -> list[str]:
     for v in values:
         for p in _codes(v):
             if not (p.isdigit() and len(p) <= 2 and 1 <= int(p) <= 47):
-                raise InputError(Problem("--pref", None, None, f"'{p:.20}' is not a prefecture code 01-47"))
+                raise InputError(Problem("--pref", None, None, Msg("cli.not_pref", value=f"{p:.20}")))
             out.append(p.zfill(2))
     if not out:
-        raise InputError(Problem("--pref", None, None, "no prefecture code given (01-47)"))
+        raise InputError(Problem("--pref", None, None, Msg("cli.no_pref")))
     return sorted(set(out))
 
 
 def current_fy(today=None) -> int:
     """The Japanese fiscal year of a date (April to March)."""
-    import datetime
-
     today = today or datetime.date.today()
     return today.year if today.month >= 4 else today.year - 1
 
@@ -103,11 +102,7 @@ def current_fy(today=None) -> int:
 def _scenario(path, survey):
     """The scenario of a run. With the user's own survey and no ``planning_fy`` in the scenario file, planning
     starts in the current fiscal year; the shipped sample (2017 data) keeps its own default (FY2018)."""
-    import tomllib
-
-    from .api import scenario_of
-
-    sc = scenario_of(path)
+    sc = api.scenario_of(path)
     if survey:
         explicit = path is not None and "planning_fy" in tomllib.loads(Path(path).read_bytes().decode("utf-8-sig"))
         if not explicit:
@@ -115,15 +110,10 @@ def _scenario(path, survey):
     return sc
 
 
-SYNTHETIC_LINE = "NOTE: vendors and renewal years in the shipped survey are SYNTHETIC; use --survey for real data."
-
-
 def _synthetic(d, out: dict) -> bool:
     """Mark a result that synthetic survey values fed: the note goes into the JSON, the caller prints the line."""
     if d.synthetic_rows:
-        from .data import SYNTHETIC_NOTE
-
-        out["synthetic_note"] = SYNTHETIC_NOTE
+        out["synthetic_note"] = say(Msg("data.synthetic_note"), "en")
     return bool(d.synthetic_rows)
 
 
@@ -135,15 +125,19 @@ def _member_codes(value: str) -> list[str]:
     codes = _codes(value)
     problems = []
     if not codes:
-        problems.append(Problem("--members", None, None, "no municipality code given"))
+        problems.append(Problem("--members", None, None, Msg("cli.no_code")))
     if len(codes) > MAX_MEMBERS:
-        problems.append(Problem("--members", None, None, f"{len(codes)} codes: at most {MAX_MEMBERS} members"))
+        problems.append(Problem("--members", None, None, Msg("cli.too_many_codes", n=len(codes), most=MAX_MEMBERS)))
     twice = sorted({c for c in codes if codes.count(c) > 1})
     if twice:
-        problems.append(Problem("--members", None, None, f"listed twice: {', '.join(twice)[:200]}"))
+        problems.append(Problem("--members", None, None, Msg("cli.codes_twice", codes=", ".join(twice)[:200])))
     if problems:
         raise InputError(problems)
     return codes
+
+
+def _headers(lang: str, key: str) -> dict[str, str]:
+    return t(lang, key)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -153,20 +147,21 @@ def main():
 
     Data: real boundaries (国土数値情報), population, fiscal strength and the real 2017
     groups; the shipped survey's vendors and renewal years are SYNTHETIC. Bring your
-    own with --survey/--groups.
+    own with --survey/--groups. Output in Japanese by default, --lang en for English.
     """
 
 
 @main.command()
 @_data_options
 @_json_option
+@_lang_option
 @_handle_errors
-def info(survey, groups, group_members, as_json):
+def info(survey, groups, group_members, hazard, as_json, lang):
     """Summary of the loaded data and its sources."""
-    from .data import SOURCES, SYNTHETIC_NOTE
-    from .hazard import exposure_counts
+    from .inputs.dataset import SOURCES
+    from .inputs.hazard import exposure_counts
 
-    d = _load(survey, groups, group_members)
+    d = _load(survey, groups, group_members, hazard)
     out = {
         "municipalities": int(len(d.municipalities)),
         "prefectures": int(d.municipalities["prefecture_code"].nunique()),
@@ -178,35 +173,66 @@ def info(survey, groups, group_members, as_json):
                    "exposed": {h: v["exposed"] for h, v in sorted(exposure_counts(d.hazard).items())},
                    "source": sorted(set(d.hazard.source))},
         "sources": SOURCES,
-        "synthetic_note": SYNTHETIC_NOTE if d.synthetic_rows else None,
+        "synthetic_note": say(Msg("data.synthetic_note"), "en") if d.synthetic_rows else None,
     }
     if as_json:
         click.echo(to_json(out))
         return
-    status_words = {"none": "no cloud", "solo": "own cloud", "group": "in a group"}
     sv = out["survey"]
-    rows = [{"item": k, "value": out[k]} for k in ("municipalities", "prefectures", "groups", "memberships")]
-    rows += [{"item": "survey", "value": f"{sv['path']} ({sv['rows']:,} rows, {sv['synthetic_rows']:,} with "
-                                         "synthetic values)"}]
-    rows += [{"item": f"  {status_words.get(k, k)}", "value": v} for k, v in sv["by_status"].items()]
+    rows = [{"item": t(lang, f"cli.info.{k}"), "value": out[k]}
+            for k in ("municipalities", "prefectures", "groups", "memberships")]
+    rows += [{"item": t(lang, "cli.info.survey"), "value": t(lang, "cli.info.survey_value", path=sv["path"],
+                                                              rows=sv["rows"], synthetic=sv["synthetic_rows"])}]
+    rows += [{"item": "  " + t(lang, f"cli.status.{k}"), "value": v} for k, v in sv["by_status"].items()]
     hz = out["hazard"]
-    rows += [{"item": "hazard exposure", "value": f"{hz['path']} ({' and '.join(hz['source'])})"}]
-    rows += [{"item": f"  exposed: {h}", "value": n} for h, n in hz["exposed"].items()]
-    click.echo(table(rows))
-    if out["synthetic_note"]:
-        click.echo("NOTE: " + out["synthetic_note"])
-    click.echo("sources:\n  " + "\n  ".join(SOURCES))
+    rows += [{"item": t(lang, "cli.info.hazard"), "value": t(lang, "cli.info.hazard_value", path=hz["path"],
+                                                             source=Items(t(lang, f"cli.hazard_source.{s}")
+                                                                          for s in hz["source"]))}]
+    rows += [{"item": "  " + t(lang, "cli.info.exposed", hazard=Msg(f"hazard.{h}")), "value": n}
+             for h, n in hz["exposed"].items()]
+    click.echo(table(rows, headers=_headers(lang, "cli.info.headers")))
+    if d.synthetic_rows:
+        click.echo(t(lang, "cli.synthetic_line"))
+    click.echo(t(lang, "cli.sources") + "\n  " + "\n  ".join(SOURCES))
+
+
+@main.command()
+@_json_option
+@_lang_option
+@_handle_errors
+def scenario(as_json, lang):
+    """Every scenario key: default, unit, accepted values, basis and source (keys in a TOML --scenario file)."""
+    from .config import ModelParameters, Scenario, knobs
+
+    rows = []
+    for cls, prefix in ((Scenario, ""), (ModelParameters, "model.")):
+        defaults = cls()
+        for name, k in knobs(cls).items():
+            v = getattr(defaults, name)
+            accepted = " / ".join(k.choices) if k.choices else (f"{k.lo:g}–{k.hi:g}" if k.lo is not None else "")
+            shown = ",".join(map(str, v)) if isinstance(v, list) else f"{v:g}" if isinstance(v, float) else str(v)
+            rows.append({"key": prefix + name, "default": shown,
+                         "unit": t(lang, f"unitname.{k.unit}") if k.unit else "", "accepted": accepted, "label": k.ja if lang == "ja" else k.en,
+                         "basis": t(lang, f"knob.kind.{k.kind}"),
+                         "source": k.source_ja if lang == "ja" else k.source_en})
+    if as_json:
+        click.echo(to_json(rows))
+        return
+    click.echo(table(rows, ["key", "label", "default", "unit", "accepted", "basis"],
+                     _headers(lang, "cli.scenario.headers"), lang=lang))
+    click.echo(t(lang, "cli.scenario.more"))
 
 
 @main.command()
 @_data_options
 @_json_option
+@_lang_option
 @_handle_errors
-def validate(survey, groups, group_members, as_json):
+def validate(survey, groups, group_members, hazard, as_json, lang):
     """Check survey, groups and hazard files; list every problem (exit 2) or print a summary."""
-    from .hazard import exposure_counts
+    from .inputs.hazard import exposure_counts
 
-    d = _load(survey, groups, group_members)
+    d = _load(survey, groups, group_members, hazard)
     out = {"ok": True,
            "survey": {"path": str(d.paths["survey"]), "rows": int(len(d.survey))},
            "groups": {"path": str(d.paths["groups"]), "rows": int(len(d.groups))},
@@ -216,14 +242,14 @@ def validate(survey, groups, group_members, as_json):
     if as_json:
         click.echo(to_json(out))
         return
-    click.echo(f"OK: {d.paths['survey']} ({len(d.survey)} municipalities), {d.paths['groups']} "
-               f"({len(d.groups)} groups), {d.paths['group_members']} ({len(d.members)} memberships)")
-    click.echo("hazard exposure: " + ", ".join(
-        f"{h} {v['exposed']} exposed (from {d.paths['hazard'] if v['source'] == 'file' else 'geometry'})"
-        for h, v in out["hazard"].items()))
+    click.echo(t(lang, "cli.validate.ok", survey=d.paths["survey"], n_survey=len(d.survey), groups=d.paths["groups"],
+                 n_groups=len(d.groups), members=d.paths["group_members"], n_members=len(d.members)))
+    click.echo(t(lang, "cli.validate.hazard", items=Items(
+        Msg("cli.validate.hazard_item", hazard=Msg(f"hazard.{h}"), n=v["exposed"],
+            source=d.paths["hazard"] if v["source"] == "file" else Msg("cli.hazard_source.geometry"))
+        for h, v in out["hazard"].items())))
     if out["not_in_survey"]:
-        click.echo(f"note: {out['not_in_survey']} municipalities are not in the survey; they are not proposed for "
-                   "any group")
+        click.echo(t(lang, "cli.validate.not_in_survey", n=out["not_in_survey"]))
 
 
 @main.command()
@@ -231,305 +257,271 @@ def validate(survey, groups, group_members, as_json):
 @click.option("--out", type=click.Path(dir_okay=False), help="Write nodes and edges as GeoJSON for GIS.")
 @_data_options
 @_json_option
+@_lang_option
 @_handle_errors
-def graph(prefs, out, survey, groups, group_members, as_json):
+def graph(prefs, out, survey, groups, group_members, hazard, as_json, lang):
     """The municipal graph of one or more prefectures (land and sea links)."""
-    from .graph_io import graph_geojson, graph_json
-
-    d = _load(survey, groups, group_members)
+    d = _load(survey, groups, group_members, hazard)
     g = d.prefecture_graph(_prefs(prefs))
-    data = graph_json(g)
+    data = payload.graph_dict(g)
     if out:
-        write_atomic(out, to_json(graph_geojson(g)))
+        write_atomic(out, to_json(payload.graph_geojson(g)))
     if as_json:
         click.echo(to_json(data))
     else:
-        click.echo(table(data["nodes"], ["code", "name", "population", "coastal", "coastline_km", "group_id"]))
+        heads = _headers(lang, "cli.graph.headers")
+        click.echo(table(data["nodes"], ["code", "name", "population", "coastal", "coastline_km", "group_id"], heads,
+                         lang=lang))
         click.echo()
-        click.echo(table(data["edges"], ["a", "b", "kind", "shared_border_km", "distance_km", "via"]))
+        click.echo(table(data["edges"], ["a", "b", "kind", "shared_border_km", "distance_km", "via"], heads, lang=lang))
     if out or not as_json:
-        click.echo(f"{len(data['nodes'])} municipalities, {len(data['edges'])} links"
-                   + (f"; wrote {out}" if out else ""), err=as_json)
+        click.echo(t(lang, "cli.graph.summary", nodes=len(data["nodes"]), edges=len(data["edges"]))
+                   + (t(lang, "cli.graph.wrote", path=out) if out else ""), err=as_json)
 
 
 @main.command()
 @click.option("--members", help="Comma-separated municipality codes.")
 @click.option("--group", "group_id", help="Score an existing group, e.g. G015.")
-@click.option("--go-live", "go_live", type=int, help="Go-live fiscal year (default: best admissible).")
+@click.option("--go-live", "go_live", type=click.IntRange(1990, 2060), help="Go-live fiscal year (default: best admissible).")
 @click.option("--as-new", is_flag=True, help="Score as a new group even when the members expand an existing one.")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML (model parameters in [model]).")
 @_data_options
 @_json_option
+@_lang_option
 @_handle_errors
-def score(members, group_id, go_live, as_new, scenario, survey, groups, group_members, as_json):
+def score(members, group_id, go_live, as_new, scenario, survey, groups, group_members, hazard, as_json, lang):
     """Projected cost reduction, continuity and fair shares of a group.
 
     Members that include a whole existing group plus others are scored as its expansion
     (against the status quo, as `propose` does); --as-new scores them as a new group.
     """
-    from .api import score as api_score
-
     if bool(members) == bool(group_id):
-        raise InputError(Problem("--members/--group", None, None, "give either --members or --group"))
-    d = _load(survey, groups, group_members)
+        raise InputError(Problem("--members/--group", None, None, Msg("cli.score.either")))
+    d = _load(survey, groups, group_members, hazard)
     if group_id:
         if group_id not in d.group_members:
-            raise InputError(Problem("--group", None, None, f"unknown group '{group_id:.40}' (see {d.paths['groups']})"))
+            raise InputError(Problem("--group", None, None, Msg("cli.score.unknown_group", group=f"{group_id:.40}",
+                                                                file=d.paths["groups"])))
         codes = d.group_members[group_id]
     else:
         codes = _member_codes(members)
-    res = api_score(d, codes, go_live=go_live, scenario=_scenario(scenario, survey), as_new=as_new)
-    out = res.as_dict()
-    out.pop("value")
+    res = api.score(d, codes, go_live=go_live, scenario=_scenario(scenario, survey), as_new=as_new)
+    out = payload.group_score_dict(res)
     synthetic = _synthetic(d, out)
     if as_json:
         click.echo(to_json(out))
         return
-    click.echo(f"members: {', '.join(f'{c} {d.name(c)}' for c in out['members'])}")
+    click.echo(t(lang, "cli.score.members", members=Items(f"{c} {d.name(c)}" for c in out["members"])))
     if res.kind == "alone":
-        click.echo("alone: one municipality on its own is its outside option (no group, nothing changes); "
-                   "give at least two codes")
+        click.echo(t(lang, "cli.score.alone"))
         return
-    if res.note:
-        click.echo(f"note: these are exactly the members of {res.note.split()[-1]}; scored as if formed afresh")
+    if res.existing_group_id:
+        click.echo(t(lang, "cli.score.afresh", group=res.existing_group_id))
     if res.base_group_id:
-        click.echo(f"scored as an expansion of {res.base_group_id} by {', '.join(d.name(c) for c in res.joining)} "
-                   "(against the status quo; --as-new to score as a new group)")
+        click.echo(t(lang, "cli.score.expansion", group=res.base_group_id, joiners=Items(d.name(c) for c in res.joining)))
     r = out["reduction_rate"]
-    click.echo(table([
-        {"item": "go-live FY", "value": str(out["go_live_fy"]) if len(out["timeline"]) < 2 else "; ".join(
-            f"{step['fy']}: {' '.join(d.name(c) for c in step['joining'])}" for step in out["timeline"])},
-        {"item": "vendor", "value": out["vendor"]},
-        {"item": "cost base: running cost of the systems that move (yen/yr)", "value": out["baseline_cost_yen"]},
-        {"item": "reduction p10/p50/p90", "value": f"{r['p10']:.0%} / {r['p50']:.0%} / {r['p90']:.0%}"},
-        {"item": "expected savings (yen/yr)", "value": out["annual_savings_yen"]},
-        {"item": "one-off cost (yen)", "value": out["one_off_cost_yen"]},
-        {"item": "特別交付税 (yen, income to members)", "value": out["subsidy_yen"]},
-        {"item": "NPV, municipal account (yen)", "value": out["accounts"]["municipal_npv_yen"]},
-        {"item": "NPV, national account (yen, transfers excluded)", "value": out["accounts"]["national_npv_yen"]},
-        {"item": "continuity (0-100)", "value": out["continuity"]["score"]},
-        {"item": "tsunami pairing (a safe partner for every exposed member)",
-         "value": "yes" if out["continuity"]["pairing_ok"] else "no"},
-    ]))
-    if out["shares"]:
-        a = out["allocation"]
+    go = (str(out["go_live_fy"]) if len(out["timeline"]) < 2 else "; ".join(
+        f"{step['fy']}: {' '.join(d.name(c) for c in step['joining'])}" for step in out["timeline"]))
+    yes, no = t(lang, "cli.yes"), t(lang, "cli.no")
+    items = [("go_live", go), ("vendor", out["vendor"]), ("baseline", out["baseline_cost_yen"]),
+             ("rate", f"{r['p10']:.0%} / {r['p50']:.0%} / {r['p90']:.0%}"), ("savings", out["annual_savings_yen"]),
+             ("one_off", out["one_off_cost_yen"]), ("subsidy", out["subsidy_yen"]),
+             ("municipal", out["accounts"]["municipal_npv_yen"]), ("national", out["accounts"]["national_npv_yen"]),
+             ("continuity", out["continuity"]["score"]), ("pairing", yes if out["continuity"]["pairing_ok"] else no)]
+    click.echo(table([{"item": t(lang, f"cli.score.{k}"), "value": v} for k, v in items],
+                     headers=_headers(lang, "cli.info.headers"), lang=lang))
+    if res.shares:
+        a = res.allocation
         click.echo()
-        click.echo(table(out["shares"], ["code", "name", "role", "annual_savings_yen", "own_npv_yen", "share_yen",
-                                         "transfer_yen", "outside_option_yen", "shapley_yen"]))
-        core = ("core not checked" if a["in_core"] is None else "in the core" if a["in_core"]
-                else f"core empty (least-core ε {a['epsilon_yen']:,} yen)")
-        click.echo(f"shares: {a['method']}, {core}; they sum to {out['value_yen']:,} yen (the value shared)")
-    for v in out["violations"]:
-        click.echo(f"rule broken ({v['rule']}): {v['message']}")
-    if not out["violations"]:
-        click.echo("every rule holds")
+        click.echo(table(res.shares, ["code", "name", "role", "annual_savings_yen", "own_npv_yen", "share_yen",
+                                      "transfer_yen", "outside_option_yen", "shapley_yen"],
+                         _headers(lang, "cli.score.share_headers"), lang=lang))
+        core = (Msg("cli.score.core_na") if a["in_core"] is None else Msg("cli.score.core_ok") if a["in_core"]
+                else Msg("cli.score.core_empty", eps=a["epsilon_yen"]))
+        click.echo(t(lang, "cli.score.shares", method=Msg(f"alloc.method.{a['method']}"), core=core,
+                     value=out["value_yen"]))
+    for v in res.violations:
+        click.echo(t(lang, "cli.score.broken", rule=Msg(f"rule.name.{v['rule']}"), message=v["message"]))
+    if not res.violations:
+        click.echo(t(lang, "cli.score.all_rules"))
     if synthetic:
-        click.echo(SYNTHETIC_LINE)
-    for w in out["warnings"]:
-        click.echo(f"warning: {w}")
+        click.echo(t(lang, "cli.synthetic_line"))
+    for w in res.warnings:
+        click.echo(t(lang, "cli.warning", message=w))
 
 
-def _plan_table(data, plan) -> str:
+def _plan_table(data, plan, lang: str) -> str:
     rows = []
-    for k, g in enumerate(plan.groups, start=1):
+    for g in plan.groups:
         rows.append({
-            "id": f"P{k:02d}", "kind": g.kind, "base": g.base_group_id or "",
+            "id": g.id, "kind": t(lang, f"kind.{g.kind}"), "base": g.base_group_id or "",
             "members": (f"{g.base_group_id}({len(g.members) - len(g.joining)}) + " if g.base_group_id else "")
             + " ".join(data.name(c) for c in g.movers),
-            "go-live": " → ".join(str(step["fy"]) for step in g.timeline), "vendor": g.vendor, "p50": f"{g.reduction_rate['p50']:.0%}",
-            "savings/yr": round(g.annual_savings_yen), "NPV": round(g.npv_yen), "continuity": g.continuity.score,
+            "go-live": " → ".join(str(step["fy"]) for step in g.timeline), "vendor": g.vendor,
+            "p50": f"{g.reduction_rate['p50']:.0%}", "savings/yr": round(g.annual_savings_yen), "NPV": round(g.npv_yen),
+            "continuity": g.continuity.score,
         })
-    return table(rows)
+    return table(rows, headers=_headers(lang, "cli.plan.headers"), lang=lang)
 
 
-def _kpi_line(plan) -> str:
+def _kpi_line(plan, lang: str) -> str:
     """The roadmap in one line: municipalities in joint clouds at the start and end of the horizon."""
     if not plan.kpi:
         return ""
     a, b = plan.kpi[0], plan.kpi[-1]
     h = plan.horizon
-    span = "single wave" if h.get("single_wave") else f"FY{h['from_fy']}-FY{h['to_fy']}"
-    return (f"roadmap {span}: municipalities in joint clouds {a['municipalities_in_groups']} (FY{a['fy']}) -> "
-            f"{b['municipalities_in_groups']} (FY{b['fy']}); cumulative NPV {b['cumulative_npv_yen']:,} yen by FY{b['fy']}")
+    span = t(lang, "cli.kpi.single_wave") if h.get("single_wave") else f"FY{h['from_fy']}-FY{h['to_fy']}"
+    return t(lang, "cli.kpi.line", span=span, a=a["municipalities_in_groups"], a_fy=a["fy"],
+             b=b["municipalities_in_groups"], b_fy=b["fy"], npv=b["cumulative_npv_yen"])
 
 
-def _status_line(plan) -> str:
+def _status_line(plan, lang: str) -> str:
     gap = "n/a" if plan.gap != plan.gap else f"{plan.gap:.2%}"
-    source = " (LP relaxation)" if plan.stats.get("bound_source") == "LP relaxation" else ""
-    return (f"{plan.label}: status {plan.status}; objective {plan.objective:,.0f}; bound {plan.best_bound:,.0f}{source}; gap {gap}; "
-            f"{plan.stats.get('eligible', 0)} eligible, {plan.stats.get('candidates', 0)} candidates; "
-            f"solved in {plan.solve_seconds:.2f} s")
+    source = t(lang, "cli.lp_source") if plan.stats.get("bound_source") == "LP relaxation" else ""
+    bound = "n/a" if plan.best_bound != plan.best_bound else f"{plan.best_bound:,.0f}"
+    return t(lang, "cli.status_line", label=payload.plan_label(plan, lang), status=plan.status,
+             objective=f"{plan.objective:,.0f}", bound=bound, source=source, gap=gap,
+             eligible=plan.stats.get("eligible", 0), candidates=plan.stats.get("candidates", 0),
+             seconds=f"{plan.solve_seconds:.2f}")
 
 
 @main.command()
 @click.option("--pref", "prefs", multiple=True, help="Prefecture code (01-47); several are solved as one instance.")
 @click.option("--all", "all_prefs", is_flag=True, help="The whole country as one instance (groups may cross prefecture lines).")
-@click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML (see optimizer/config.py).")
+@click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML (see lgcloud scenario).")
 @click.option("--time-limit", type=click.FloatRange(0.001, 86_400),
               help="Work budget in seconds (enumeration and solver; default 120).")
 @click.option("--seed", type=click.IntRange(0, 2**31 - 1), help="Solver seed (32-bit).")
 @click.option("--alternatives", type=click.IntRange(1, 20), default=1, show_default=True,
               help="Return up to K distinct plans, best first.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
-              help="Write proposals.json/.csv/.geojson (and for --pref: report.html/.md, map.png/.html) here.")
-@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True, help="Report language.")
+              help="Write proposals.json/.csv/.geojson, roadmap.csv, report.html/.md and map.png/.html here.")
 @_data_options
 @_json_option
+@_lang_option
 @_handle_errors
-def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir, lang, survey, groups,
-            group_members, as_json):
+def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir, survey, groups,
+            group_members, hazard, as_json, lang):
     """Propose new groups and expansions of existing ones (CP-SAT, validated)."""
-    from .api import context
-    from .outputs import plan_payload, write_outputs
-    from .plan import by_prefecture, propose as run, propose_all, totals
-    from .roadmap import NATIONAL_KPI
+    from .render.outputs import proposal_files
 
     if bool(prefs) == all_prefs:
-        raise InputError("give --pref (one or more) or --all")
-    d = _load(survey, groups, group_members)
+        raise InputError(Msg("cli.propose.pref_or_all"))
+    plist = None if all_prefs else _prefs(prefs)
+    d = _load(survey, groups, group_members, hazard)
     sc = _scenario(scenario, survey)
     changes = {k: v for k, v in (("time_limit_s", time_limit), ("seed", seed)) if v is not None}
     sc = sc.replace(**changes) if changes else sc
-    ctx = context(d, sc)
     if all_prefs:
-        click.echo("solving the whole country as one instance ...", err=True)
-        plan = propose_all(ctx)
-        if plan.status == "INFEASIBLE":
-            raise InfeasibleError(plan.infeasibility, plan_payload(d, [plan]))
-        payload = plan_payload(d, [plan])
-        payload["by_prefecture"] = by_prefecture(ctx, plan)
-        payload["totals"] = totals(plan)
-        payload["national_kpi"] = NATIONAL_KPI
-        if out_dir:
-            from .report import plan_files
+        click.echo(t(lang, "cli.propose.national"), err=True)
 
-            written = write_outputs(d, [plan], out_dir, {**plan_files(d, ctx, [plan], lang),
-                                                         "proposals.json": to_json(payload)}, lang=lang)
-        if as_json:
-            click.echo(to_json(payload))
-        else:
-            click.echo(table([{"prefecture": r["prefecture"], "groups": r["groups"],
-                               "cross-pref.": r["cross_prefecture_groups"], "moving": r["moving"],
-                               "alone": r["alone"], "savings/yr": r["annual_savings_yen"]}
-                              for r in payload["by_prefecture"]]))
-            t = payload["totals"]
-            click.echo(f"{t['groups']} groups ({t['new_groups']} new, {t['expansions']} expansions, "
-                       f"{t['cross_prefecture_groups']} across prefecture lines), {t['municipalities_moving']} "
-                       f"municipalities moving, NPV {t['npv_yen']:,} yen")
-            click.echo(_status_line(plan))
-            click.echo(_kpi_line(plan))
-            if d.synthetic_rows:
-                click.echo(SYNTHETIC_LINE)
-        if out_dir:
-            click.echo(f"wrote {', '.join(str(w) for w in written)}", err=as_json)
-        return
-    plist = _prefs(prefs)
     def report(k, plan):
         if alternatives > 1:
-            click.echo(f"plan {k}/{alternatives}: {plan.label}, objective {plan.objective:,.0f}", err=True)
+            click.echo(t(lang, "cli.propose.progress", k=k, n=alternatives, label=payload.plan_label(plan, lang),
+                         objective=f"{plan.objective:,.0f}"), err=True)
 
-    plans = run(ctx, plist, alternatives=alternatives, progress=report)
-    payload = plan_payload(d, plans)
-    if plans[0].status == "INFEASIBLE":
-        raise InfeasibleError(plans[0].infeasibility, payload)
-    written = []
-    if out_dir:
-        from .report import plan_files
-
-        written = write_outputs(d, plans, out_dir, plan_files(d, ctx, plans, lang), lang=lang)
+    run = api.proposal(d, plist, scenario=sc, alternatives=alternatives, progress=report)
+    result = payload.proposal_dict(d, run)
+    if run.best.status == "INFEASIBLE":
+        raise InfeasibleError(run.best.infeasibility, result)
+    written = write_folder(out_dir, proposal_files(d, run, lang)) if out_dir else []
     if as_json:
-        click.echo(to_json(payload))
+        click.echo(to_json(result))
+    elif run.totals is not None:  # the whole country: a table by prefecture
+        click.echo(table([{"prefecture": r["prefecture"], "groups": r["groups"],
+                           "cross": r["cross_prefecture_groups"], "moving": r["moving"],
+                           "alone": r["alone"], "savings": r["annual_savings_yen"]}
+                          for r in run.by_prefecture], headers=_headers(lang, "cli.national.headers"), lang=lang))
+        tt = run.totals
+        click.echo(t(lang, "cli.national.totals", groups=tt["groups"], new=tt["new_groups"], expand=tt["expansions"],
+                     cross=tt["cross_prefecture_groups"], moving=tt["municipalities_moving"], npv=tt["npv_yen"]))
+        click.echo(_status_line(run.best, lang))
+        click.echo(_kpi_line(run.best, lang))
+        if d.synthetic_rows:
+            click.echo(t(lang, "cli.synthetic_line"))
     else:
+        plans = run.plans
         for k, plan in enumerate(plans, start=1):
             if len(plans) > 1:
-                click.echo(f"\n=== plan {k} (value lost vs best: {plans[0].objective - plan.objective:,.0f} yen)")
-            click.echo(_plan_table(d, plan))
-            click.echo(_status_line(plan))
-        click.echo(_kpi_line(plans[0]))
+                click.echo("\n" + t(lang, "cli.propose.plan_head", k=k, lost=f"{plans[0].objective - plan.objective:,.0f}"))
+            click.echo(_plan_table(d, plan, lang))
+            click.echo(_status_line(plan, lang))
+        click.echo(_kpi_line(plans[0], lang))
         left = plans[0].left_out
-        click.echo(f"in no group at the end ({len(left)}): "
-                   + ("; ".join(f"{r['name']} ({r['reason_en']})" for r in left) or "-"))
+        items = Items((f"{r['name']} ({t(lang, 'reason.' + r['reason_code'])})" for r in left), "sep.clause")
+        click.echo(t(lang, "cli.propose.left_out", n=len(left), items=items if left else "-"))
         if d.synthetic_rows:
-            click.echo(SYNTHETIC_LINE)
+            click.echo(t(lang, "cli.synthetic_line"))
     if written:
         names = [str(w.relative_to(out_dir)) for w in written]
-        click.echo(f"wrote {len(written)} files to {out_dir}: {', '.join(names)}", err=as_json)
+        click.echo(t(lang, "cli.wrote", n=len(written), folder=out_dir, names=", ".join(names)), err=as_json)
 
 
 @main.command()
 @click.option("--municipality", "code", required=True, help="Municipality code, e.g. 05303 (小坂町).")
 @click.option("--top", type=click.IntRange(1, 20), default=5, show_default=True, help="Options to show (alone is always shown).")
-@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True, help="Language of the reasons.")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write the advisor's proposal here.")
 @_data_options
 @_json_option
+@_lang_option
 @_handle_errors
-def match(code, top, lang, scenario, out_dir, survey, groups, group_members, as_json):
+def match(code, top, scenario, out_dir, survey, groups, group_members, hazard, as_json, lang):
     """Which group should this municipality join, and why? Ranked options with reasons."""
-    from .api import match as api_match
+    from .render.outputs import match_files
 
-    d = _load(survey, groups, group_members)
-    scenario = _scenario(scenario, survey)
-    res = api_match(d, code, top=top, lang=lang, scenario=scenario)
-    out = {k: v for k, v in res.items() if k != "options"}
+    d = _load(survey, groups, group_members, hazard)
+    res = api.match(d, code, top=top, scenario=_scenario(scenario, survey))
+    out = payload.match_dict(res, lang)
     synthetic = _synthetic(d, out)
-    written = []
-    if out_dir:
-        from .report import write_match_report
-
-        written = write_match_report(d, res, out_dir, lang=lang, scenario=scenario)
+    written = write_folder(out_dir, match_files(d, res, lang)) if out_dir else []
     if as_json:
-        click.echo(to_json(out))
+        click.echo(to_json({k: v for k, v in out.items()}))
     else:
-        click.echo(f"{res['municipality']} {res['name']} ({res['prefecture']})")
-        if res["note"]:
-            click.echo(res["note"])
-        plan = res["plan"]
-        click.echo(("都道府県の最適案では: " if lang == "ja" else "In the prefecture's optimal plan: ") + plan["reason"])
-        if plan.get("differs"):
-            click.echo(("最上位の選択肢と異なる理由: " if lang == "ja" else "Why the top option differs: ") + plan["differs"])
-        for c in res["candidates"]:
-            sep = "、" if lang == "ja" else ", "
-            who = (c.get("group_name") or c["group_id"] or
-                   (sep.join(d.name(p) for p in c["partners"]) if c["partners"] else "-"))
-            click.echo(f"\n{c['rank']}. {c['kind']:5} {who}" + (f" ({c['group_id']})" if c["group_id"] else ""))
-            model = "-" if c["score"] is None else f"{c['score']:+.2f}"
-            click.echo(f"   model score {model}; value {c['value_yen']:,} yen; own NPV {c['municipality']['npv_yen']:,} "
-                       f"yen; group NPV {c['npv_yen']:,} yen; continuity "
-                       f"{'-' if c['continuity_score'] is None else c['continuity_score']}; go-live {c['go_live_fy'] or '-'}")
-            for r in c["reasons"][lang]:
-                click.echo(f"   - {r}")
+        click.echo(f"{res.municipality} {res.name} ({res.prefecture})")
+        if res.note:
+            click.echo(say(res.note, lang))
+        click.echo(t(lang, "cli.match.plan", reason=res.plan["reason"]))
+        if res.plan.get("differs"):
+            click.echo(t(lang, "cli.match.differs", reason=res.plan["differs"]))
+        for o in res.options:
+            who = say(o.group_name, lang) if o.group_name else (
+                say(Items(d.name(p) for p in o.partners), lang) if o.partners else "-")
+            click.echo(f"\n{o.rank}. {t(lang, 'match.kind.' + o.kind)} {who}" + (f" ({o.group_id})" if o.group_id else ""))
+            click.echo("   " + t(lang, "cli.match.figures", score="-" if o.model_score is None else f"{o.model_score:+.2f}",
+                                  value=round(o.value_yen), own=o.own["npv_yen"], npv=round(o.npv_yen),
+                                  cont="-" if o.continuity_score is None else o.continuity_score,
+                                  fy=o.go_live_fy or "-"))
+            for r in o.reasons:
+                click.echo(f"   - {say(r, lang)}")
         if synthetic:
-            click.echo("\n" + SYNTHETIC_LINE)
+            click.echo("\n" + t(lang, "cli.synthetic_line"))
     if written:
-        click.echo(f"wrote {', '.join(str(w) for w in written)}", err=as_json)
+        click.echo(t(lang, "cli.wrote_list", names=", ".join(str(w) for w in written)), err=as_json)
 
 
 @main.command()
 @click.option("--municipality", "code", help="Municipality code.")
 @click.option("--members", help="Comma-separated codes of a (proposed) group.")
 @click.option("--top", type=click.IntRange(1, 59), default=5, show_default=True)
-@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
 @_data_options
 @_json_option
+@_lang_option
 @_handle_errors
-def precedents(code, members, top, lang, survey, groups, group_members, as_json):
+def precedents(code, members, top, survey, groups, group_members, hazard, as_json, lang):
     """The most similar existing groups: whose advisers to invite, with the similarity explained."""
-    from .api import precedents as api_precedents
-
     if bool(code) == bool(members):
-        raise InputError("give either --municipality or --members")
-    d = _load(survey, groups, group_members)
+        raise InputError(Msg("cli.precedents.either"))
+    d = _load(survey, groups, group_members, hazard)
     codes = [code] if code else _codes(members)
-    res = api_precedents(d, codes, top=top, lang=lang)
+    res = api.precedents(d, codes, top=top, lang=lang)
     if as_json:
         click.echo(to_json({"query": codes, "precedents": res}))
         return
     click.echo(table([{"group": r["group_id"], "name": r["name"], "members": r["members"],
                        "population": r["population"], "similarity": r["similarity"],
-                     "why": ("、" if lang == "ja" else "; ").join(r["why"])}
-                      for r in res]))
+                       "why": say(Items(r["why"]), lang)} for r in res],
+                     headers=_headers(lang, "cli.precedents.headers"), lang=lang))
 
 
 if __name__ == "__main__":

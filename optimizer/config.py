@@ -1,8 +1,13 @@
 """One typed configuration: the scenario (business rules, objective) and the model parameters.
 
-Every field has a default and, in its comment, the source of that default or the stated
-reason for it. A TOML scenario file overrides fields by name: scenario fields are
-top-level keys, model parameters go in a ``[model]`` table. Unknown keys are an error.
+Every setting is a **knob** declared once, here: its default, accepted range (or choices),
+unit, the source of the default or the stated reason for it, and its label in Japanese and
+English (:func:`knob`). The range checks, the report's assumptions section, ``lgcloud
+scenario`` and the parameter table of ``docs/model.md`` (``tools/build_docs.py``) are all
+derived from these declarations.
+
+A TOML scenario file overrides knobs by name: scenario knobs are top-level keys, model
+parameters go in a ``[model]`` table. Unknown keys are an error.
 
 Example::
 
@@ -19,12 +24,67 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem
+from .text import Items, Msg
+
+#: The hazards exposure is known for (``inputs.hazard``); ``pairing_hazards`` names some of them.
+HAZARDS = ("nankai", "japan_trench", "other_coast")
+VENDOR_MODES = ("same", "migrate")
+COST_SCOPES = ("core", "core_internal")
+ACCOUNTS = ("national", "municipal")
+PARTICIPATION_MODES = ("weighted", "lexicographic")
+PAIRING_MODES = ("weighted", "hard")
+
+#: Bounds on list sizes in a scenario.
+MAX_LIST = 2000
+MAX_SET = 60
+
+
+@dataclass(frozen=True)
+class Knob:
+    """What a setting is: unit, accepted range or choices, labels and the source of its default.
+
+    ``kind`` says where the default comes from: ``fitted`` (estimated from the shipped figures by
+    the script named in the source), ``published`` (a published figure), ``assumed`` (a stated
+    assumption), ``rule`` (a business rule or a choice of the user), ``budget`` (how much work a
+    run may do).
+    """
+
+    ja: str
+    en: str
+    unit: str = ""
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple = ()
+    kind: str = "assumed"
+    source_en: str = ""
+    source_ja: str = ""
+    note_en: str = ""  # why the range is what it is (shown with a range error)
+    note_ja: str = ""
+
+
+def knob(default, *, ja: str, en: str, unit: str = "", lo=None, hi=None, choices: tuple = (), kind: str = "assumed",
+         source_en: str = "", source_ja: str = "", note_en: str = "", note_ja: str = ""):
+    """A dataclass field with its :class:`Knob` declaration (lists get a fresh copy per instance)."""
+    meta = {"knob": Knob(ja, en, unit, lo, hi, tuple(choices), kind, source_en, source_ja, note_en, note_ja)}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def knobs(cls) -> dict[str, Knob]:
+    """The declared knobs of :class:`Scenario` or :class:`ModelParameters`, in declaration order."""
+    return {f.name: f.metadata["knob"] for f in fields(cls) if "knob" in f.metadata}
+
+
+#: What every one-off cost knob shares: yen, an order-of-magnitude assumption (no per-item figures in the sources).
+ONE_OFF = dict(unit="yen", lo=0, hi=1e12, source_en="assumption, order of magnitude", source_ja="仮定（桁の目安）")
 
 
 @dataclass(frozen=True)
@@ -32,283 +92,353 @@ class ModelParameters:
     """Parameters of the cost, reduction, continuity and timing models."""
 
     # --- baseline annual IT cost per resident: c(p) = a (p/1e4)^-alpha + b (p/1e5)^beta yen
-    # Fitted exactly (tools/fit_cost_curve.py) to 総務省 FY2017 budget figures: <20k band mean 11,724 yen,
-    # 100k-200k band mean 3,096 yen, national total 4,786 億円 (3,742 yen/resident), <200k 2,374 億円,
-    # >=200k 2,412 億円 (municipal_it_cost_by_population_band_fy2017.csv), on 住民基本台帳 2022 populations.
-    cost_a_yen: float = 7039.3
-    cost_alpha: float = 0.6003
-    cost_b_yen: float = 1452.2
-    cost_beta: float = 0.3458
-    # Solo-cloud municipalities: the <20k 単独クラウド subgroup averaged 11,266 vs 11,724 yen (same source).
-    solo_cost_factor: float = 0.961
+    cost_a_yen: float = knob(
+        7039.3, unit="yen", lo=0, hi=1e6, kind="fitted", ja="経費曲線 a（小規模側）", en="cost curve a (small-town term)",
+        source_en="fitted exactly (tools/fit_cost_curve.py) to MIC FY2017 budgets: <20k band 11,724 yen/resident, "
+                  "100k-200k 3,096 yen, national 478.6 bn yen, <200k 237.4 bn, >=200k 241.2 bn",
+        source_ja="総務省FY2017予算の数値に厳密に当てはめ：2万人未満 11,724円/人、10〜20万人 3,096円/人、"
+                  "全国 4,786億円、20万人未満 2,374億円、20万人以上 2,412億円")
+    cost_alpha: float = knob(0.6003, lo=0, hi=5, kind="fitted", ja="経費曲線 α", en="cost curve alpha",
+                             source_en="fitted with cost_a_yen", source_ja="経費曲線 a と同時に当てはめ")
+    cost_b_yen: float = knob(1452.2, unit="yen", lo=0, hi=1e6, kind="fitted", ja="経費曲線 b（大規模側）",
+                             en="cost curve b (large-city term)", source_en="fitted with cost_a_yen",
+                             source_ja="経費曲線 a と同時に当てはめ")
+    cost_beta: float = knob(0.3458, lo=0, hi=5, kind="fitted", ja="経費曲線 β", en="cost curve beta",
+                            source_en="fitted with cost_a_yen", source_ja="経費曲線 a と同時に当てはめ")
+    solo_cost_factor: float = knob(
+        0.961, lo=0, hi=10, kind="published", ja="単独クラウドの経費係数", en="solo-cloud cost factor",
+        source_en="MIC FY2017: the <20k solo-cloud subgroup averaged 11,266 against 11,724 yen per resident",
+        source_ja="総務省FY2017：2万人未満の単独クラウド団体 11,266円/人（全体 11,724円/人）")
     # --- cost base: the curve is the whole IT budget (基幹系+内部系, 整備費+運用費); reductions apply to the running
-    # cost of the systems that move. Share of the curve that is the running cost of 基幹系: median of the three
-    # published group cases stating their members' current core cost (tools/fit_cost_base.py: 0.39 / 0.59 / 0.75).
-    core_running_share: float = 0.59
-    # Running cost of 内部系 (internal administration) as a share of the curve: assumption (no per-scope figure in the
-    # sources); used only with cost_scope = "core_internal" (just over half the 2016 groups also moved 内部系).
-    internal_running_share: float = 0.15
+    # cost of the systems that move
+    core_running_share: float = knob(
+        0.59, unit="share", lo=1e-9, hi=1, kind="fitted", ja="基幹系の運用経費の割合", en="core running share",
+        source_en="median of three published group cases stating their members' core cost (tools/fit_cost_base.py: "
+                  "0.39 / 0.59 / 0.75)",
+        source_ja="構成団体の基幹系経費を公表した3事例の中央値（0.39／0.59／0.75）")
+    internal_running_share: float = knob(
+        0.15, unit="share", lo=0, hi=1, ja="内部系の運用経費の割合", en="internal-systems running share",
+        source_en="assumption (no per-scope figure in the sources); used with cost_scope = core_internal only",
+        source_ja="仮定（範囲別の数値が出典にない）；移行する業務システムが基幹系と内部系のときのみ")
 
     # --- reduction rate of a group: location r = r0 + size_slope ln(n) - gap_penalty log10(pmax/pmin)
     #     - switch_penalty (share of members changing package); outcome = r + N(0, sigma) with probability
-    #     1 - shortfall_p, r - shortfall + N(0, sigma) otherwise (groups that keep customisations or move
-    #     part of their systems).
-    # r0 and size_slope are FITTED (benchmarks/calibration.py, grid fit on the 2016 spread 11/18/7/9 of 45 groups
-    # plus the 11 published case studies; out-of-sample figures printed there).
-    reduction_r0: float = 0.29
-    reduction_size_slope: float = 0.055
-    # ASSUMED (not fitted; the data cannot separate them from r0): the gap penalty (scale differences are a known
-    # difficulty, 総務省 2016), the package-switch penalty, and the noise: sigma, the share of groups that fall short
-    # and by how much (chosen so that the fitted model spreads like the 2016 report: 9 of 45 groups below 20%).
-    reduction_gap_penalty: float = 0.01
-    reduction_switch_penalty: float = 0.05  # re-learning and customisation when changing package
-    reduction_sigma: float = 0.06
-    reduction_shortfall_p: float = 0.25
-    reduction_shortfall: float = 0.20
-    reduction_min: float = 0.0  # bounds of the money figures' rate (assumption: no reported cut above 65%)
-    reduction_max: float = 0.70
+    #     1 - shortfall_p, r - shortfall + N(0, sigma) otherwise
+    reduction_r0: float = knob(
+        0.29, unit="share", lo=-1, hi=1, kind="fitted", ja="削減率の定数項", en="reduction rate intercept",
+        source_en="fitted by benchmarks/calibration.py (2016 spread of 45 groups and 11 case studies)",
+        source_ja="2016年の45グループの分布と11事例から推定")
+    reduction_size_slope: float = knob(0.055, lo=-1, hi=1, kind="fitted", ja="削減率の規模係数（ln n）",
+                                       en="reduction rate size slope (ln n)",
+                                       source_en="fitted with reduction_r0", source_ja="削減率の定数項と同時に推定")
+    reduction_gap_penalty: float = knob(
+        0.01, lo=0, hi=1, ja="規模差による削減率の低下（人口比の桁あたり）", en="reduction lost per decade of population gap",
+        source_en="assumption: scale differences are a known difficulty (MIC 2016)",
+        source_ja="仮定：規模差は既知の課題（総務省 2016）")
+    reduction_switch_penalty: float = knob(
+        0.05, unit="share", lo=0, hi=1, ja="ベンダ移行による削減率の低下", en="reduction lost by changing package",
+        source_en="assumption: re-learning and customisation", source_ja="仮定：業務の習熟とカスタマイズ")
+    reduction_sigma: float = knob(0.06, unit="share", lo=1e-6, hi=1, ja="削減率のばらつき（標準偏差）",
+                                  en="reduction rate noise (sd)",
+                                  source_en="assumption, chosen so the model spreads like the 2016 report",
+                                  source_ja="仮定：2016年の分布に合うように設定")
+    reduction_shortfall_p: float = knob(0.25, unit="share", lo=0, hi=1, ja="削減が不十分なグループの割合",
+                                        en="share of groups that fall short",
+                                        source_en="assumption (9 of 45 groups below 20% in 2016)",
+                                        source_ja="仮定（2016年に45グループ中9が20%未満）")
+    reduction_shortfall: float = knob(0.20, unit="share", lo=0, hi=1, ja="不十分な場合の削減率の低下",
+                                      en="how far a shortfall falls", source_en="assumption", source_ja="仮定")
+    reduction_min: float = knob(0.0, unit="share", lo=0, hi=1, ja="削減率の下限", en="lowest reduction rate",
+                                source_en="assumption", source_ja="仮定")
+    reduction_max: float = knob(0.70, unit="share", lo=0, hi=1, ja="削減率の上限", en="highest reduction rate",
+                                source_en="assumption: no reported cut above 65%", source_ja="仮定：65%を超える報告がない")
 
-    # --- one-off costs (yen): ASSUMED, order-of-magnitude (no per-item figures in the sources); stated in every report
-    planning_group_yen: float = 5_000_000  # 共同化計画 per group
-    planning_member_yen: float = 1_000_000  # 共同化計画 per member
-    consultant_member_yen: float = 3_000_000  # 導入コンサルタント per member
-    migration_base_yen: float = 10_000_000  # データ移行 per member
-    migration_per_resident_yen: float = 300.0
-    migration_factor_same: float = 0.3  # same package: data moves into the shared instance
-    migration_factor_layout: float = 0.6  # both packages support 中間標準レイアウト
-    migration_factor_other: float = 1.0
-    training_base_yen: float = 1_000_000  # 実務処理研修
-    training_per_resident_yen: float = 50.0
-    stabilisation_member_yen: float = 1_000_000  # 安定稼働コンサル (first year)
-    # 特別交付税: eligible x 0.5 x 財政力補正; correction = clip(corr_intercept - FSI, corr_min, corr_max).
-    # The official 財政力補正 formula is not public here: assumption, rises as the FSI falls, 1.0 at FSI 0.5.
-    subsidy_rate: float = 0.5
-    subsidy_corr_intercept: float = 1.5
-    subsidy_corr_min: float = 0.5
-    subsidy_corr_max: float = 1.5
+    # --- one-off costs (yen): ASSUMED, order-of-magnitude (no per-item figures in the sources)
+    planning_group_yen: float = knob(5_000_000, **ONE_OFF, ja="共同化計画（グループあたり）", en="joint planning per group")
+    planning_member_yen: float = knob(1_000_000, **ONE_OFF, ja="共同化計画（団体あたり）", en="joint planning per member")
+    consultant_member_yen: float = knob(3_000_000, **ONE_OFF, ja="導入コンサルタント（団体あたり）",
+                                        en="consultant per member")
+    migration_base_yen: float = knob(10_000_000, **ONE_OFF, ja="データ移行（団体あたり定額）", en="data migration per member")
+    migration_per_resident_yen: float = knob(300.0, **ONE_OFF, ja="データ移行（住民1人あたり）",
+                                             en="data migration per resident")
+    migration_factor_same: float = knob(0.3, lo=0, hi=10, ja="移行係数（同じパッケージ）", en="migration factor, same package",
+                                        source_en="assumption: data moves into the shared instance",
+                                        source_ja="仮定：共同利用の環境へデータを移すだけ")
+    migration_factor_layout: float = knob(0.6, lo=0, hi=10, ja="移行係数（中間標準レイアウト対応）",
+                                          en="migration factor, both support the standard layout",
+                                          source_en="assumption: 中間標準レイアウト lowers migration cost",
+                                          source_ja="仮定：中間標準レイアウトで移行経費が下がる")
+    migration_factor_other: float = knob(1.0, lo=0, hi=10, ja="移行係数（その他）", en="migration factor, other packages",
+                                         source_en="assumption", source_ja="仮定")
+    training_base_yen: float = knob(1_000_000, **ONE_OFF, ja="研修（団体あたり定額）", en="training per member")
+    training_per_resident_yen: float = knob(50.0, **ONE_OFF, ja="研修（住民1人あたり）", en="training per resident")
+    stabilisation_member_yen: float = knob(1_000_000, **ONE_OFF, ja="安定稼働支援（団体あたり・初年度）",
+                                           en="stabilisation support per member (first year)")
+    # 特別交付税: eligible x 0.5 x 財政力補正; correction = clip(corr_intercept - FSI, corr_min, corr_max)
+    subsidy_rate: float = knob(0.5, unit="share", lo=0, hi=1, kind="published", ja="特別交付税の措置率",
+                               en="special allocation tax rate", source_en="MIC: eligible cost x 0.5 x fiscal correction",
+                               source_ja="総務省：対象経費 × 0.5 × 財政力補正")
+    subsidy_corr_intercept: float = knob(
+        1.5, lo=0, hi=10, ja="財政力補正の切片（補正 = 切片 − 財政力指数）", en="fiscal correction intercept (intercept - FSI)",
+        source_en="assumption: the official formula is not public here; rises as the FSI falls, 1.0 at FSI 0.5",
+        source_ja="仮定：公式の算式は非公開；財政力指数が低いほど大きく、0.5で1.0")
+    subsidy_corr_min: float = knob(0.5, lo=0, hi=10, ja="財政力補正の下限", en="fiscal correction floor",
+                                   source_en="assumption", source_ja="仮定")
+    subsidy_corr_max: float = knob(1.5, lo=0, hi=10, ja="財政力補正の上限", en="fiscal correction cap",
+                                   source_en="assumption", source_ja="仮定")
 
     # --- timing
-    lead_years: int = 1  # study period: 1-2 years most common (総務省 2016 analysis); go-live >= planning_fy + 1
-    horizon_years: int = 5  # savings counted for 5 years after each member's go-live (a typical contract period)
-    # contracts renew every contract_years: a member's contract ends are its next renewal year and every
-    # contract_years after it (the survey's second renewal is next + 5 for every row of the sample; 5-year
-    # contracts are the common term in the 2016 cases)
-    contract_years: int = 5
-    discount_rate: float = 0.02  # assumption (a low public-sector real rate)
-    extension_premium: float = 0.10  # assumption; extending a contract to reach go-live: +10% of annual cost per year
-    early_exit_cost: float = 0.30  # assumption; leaving a contract early: 30% of annual cost per remaining year
+    lead_years: int = knob(1, unit="years", lo=0, hi=10, kind="published", ja="検討期間（年）", en="study period",
+                           source_en="MIC 2016 analysis: 1-2 years most common; go-live >= planning_fy + 1",
+                           source_ja="総務省 2016：1〜2年が最多；稼働は計画年度の翌年以降")
+    horizon_years: int = knob(5, unit="years", lo=1, hi=50, ja="削減を数える年数（稼働から）", en="years of savings counted",
+                              source_en="a typical contract period", source_ja="一般的な契約期間")
+    contract_years: int = knob(
+        5, unit="years", lo=1, hi=20, kind="published", ja="契約期間（年）", en="contract term",
+        source_en="the survey's second renewal is next + 5 for every row of the sample; 5-year contracts are the "
+                  "common term in the 2016 cases", source_ja="調査の2回目の更新は次回 + 5年；2016年の事例で一般的な契約期間")
+    discount_rate: float = knob(0.02, unit="share", lo=0, hi=0.5, ja="割引率", en="discount rate",
+                                source_en="assumption (a low public-sector real rate)", source_ja="仮定（公共部門の低い実質金利）")
+    extension_premium: float = knob(0.10, unit="share", lo=0, hi=10, ja="契約延長の割増（年あたり）",
+                                    en="contract extension premium per year",
+                                    source_en="assumption: +10% of the annual cost per year extended",
+                                    source_ja="仮定：延長1年ごとに年間経費の10%")
+    early_exit_cost: float = knob(0.30, unit="share", lo=0, hi=10, ja="中途解約の費用（残期間1年あたり）",
+                                  en="early exit cost per remaining year",
+                                  source_en="assumption: 30% of the annual cost per remaining year",
+                                  source_ja="仮定：残り1年ごとに年間経費の30%")
 
-    # --- matchmaking: a new group forms only if every partner agrees; each does with this probability
-    # (assumption: the sample's willingness rate; joining an open existing group needs no new agreement)
-    partner_agreement_p: float = 0.9
+    # --- matchmaking
+    partner_agreement_p: float = knob(
+        0.9, unit="share", lo=0, hi=1, ja="新グループの相手が合意する確率", en="chance a new group's partner agrees",
+        source_en="assumption: the sample's willingness rate; joining an open existing group needs no new agreement",
+        source_ja="仮定：サンプルの参加意向の割合；既存グループへの参加は新たな合意を要しない")
 
-    # --- coordination: members' staff travel to the group's meetings (協議会, 部会, joint procurement and
-    # testing). ASSUMED: 24 round trips a year by 2 staff to the group's central member, 37 yen/km by car
-    # (国家公務員等の旅費 車賃) plus staff time at 40 km/h and 3,500 yen/h: 24 x 2 x (37 + 2 x 3,500/40) ~ 10,000 yen
-    # a year per km of one-way distance. A real cost in both accounts: it makes spread a value, not a wall.
-    coordination_yen_per_km: float = 10_000.0
+    # --- coordination: members' staff travel to the group's meetings
+    coordination_yen_per_km: float = knob(
+        10_000.0, unit="yen/km/year", lo=0, hi=1e9, ja="調整費（片道1kmあたり・年）", en="coordination cost per km a year",
+        source_en="assumption: 24 round trips a year by 2 staff to the central member, 37 yen/km by car (国家公務員等の旅費) "
+                  "plus staff time at 40 km/h and 3,500 yen/h",
+        source_ja="仮定：年24往復・2名、車賃37円/km（国家公務員等の旅費）と移動時間（時速40km・3,500円/時）")
 
     # --- continuity (0-100 score: pairing 40, spread 30, reachability 30): ASSUMED weights and distances
-    support_km: float = 60.0  # an exposed member's unexposed partner within this distance (湯浅町-かつらぎ町 ~25 km)
-    # a partner this far away is not struck by the same event (the 2011 tsunami's worst damage spanned ~400 km of
-    # coast, but a town hall 100 km away kept working in all but the hardest-hit areas: assumption)
-    hazard_separation_km: float = 100.0
-    spread_km: float = 20.0  # members all within this radius share one hazard
-    reach_km: float = 80.0  # full reachability when all members are within this distance
+    support_km: float = knob(60.0, unit="km", lo=1e-6, hi=3000, ja="相互支援の相手までの距離", en="support distance",
+                             source_en="assumption (湯浅町-かつらぎ町 ~25 km)", source_ja="仮定（湯浅町–かつらぎ町 約25km）")
+    hazard_separation_km: float = knob(
+        100.0, unit="km", lo=1e-6, hi=3000, ja="同じ災害に遭わない距離", en="hazard separation",
+        source_en="assumption: a town hall 100 km away kept working in all but the hardest-hit areas of 2011",
+        source_ja="仮定：2011年、最も被害の大きい地域を除き100km離れた庁舎は機能した")
+    spread_km: float = knob(20.0, unit="km", lo=1e-6, hi=3000, ja="分散の基準距離", en="spread radius",
+                            source_en="assumption: members all within this radius share one hazard",
+                            source_ja="仮定：この範囲内の団体は同じ災害に遭う")
+    reach_km: float = knob(80.0, unit="km", lo=1e-6, hi=3000, ja="到達性の基準距離", en="reach distance",
+                           source_en="assumption: full reachability within this distance",
+                           source_ja="仮定：この距離以内なら到達性は満点")
 
     def __post_init__(self):
-        problems = _range_problems(self, MODEL_RANGES, "model.")
+        problems = range_problems(self, "model.")
         if not problems:
             if not self.reduction_shortfall_p < 1:
-                problems.append(("model.reduction_shortfall_p", "must be below 1"))
+                problems.append(("model.reduction_shortfall_p", Msg("config.below_one")))
             if self.core_running_share + self.internal_running_share > 1:
-                problems.append(("model.internal_running_share", "core_running_share + internal_running_share must "
-                                 "be at most 1"))
+                problems.append(("model.internal_running_share", Msg("config.shares_at_most_one")))
             if self.reduction_min > self.reduction_max:
-                problems.append(("model.reduction_min", "must not exceed reduction_max"))
+                problems.append(("model.reduction_min", Msg("config.min_above_max")))
         if problems:
             raise InputError([Problem("scenario", None, k, m, label="key") for k, m in problems])
 
 
-#: Accepted ranges (inclusive) of the numeric model parameters: anything else is an input error (finite only).
-MODEL_RANGES = {
-    "cost_a_yen": (0, 1e6), "cost_alpha": (0, 5), "cost_b_yen": (0, 1e6), "cost_beta": (0, 5),
-    "solo_cost_factor": (0, 10), "core_running_share": (1e-9, 1), "internal_running_share": (0, 1),
-    "reduction_r0": (-1, 1), "reduction_size_slope": (-1, 1), "reduction_gap_penalty": (0, 1),
-    "reduction_switch_penalty": (0, 1), "reduction_sigma": (1e-6, 1), "reduction_shortfall_p": (0, 1),
-    "reduction_shortfall": (0, 1), "reduction_min": (0, 1), "reduction_max": (0, 1),
-    "planning_group_yen": (0, 1e12), "planning_member_yen": (0, 1e12), "consultant_member_yen": (0, 1e12),
-    "migration_base_yen": (0, 1e12), "migration_per_resident_yen": (0, 1e6), "migration_factor_same": (0, 10),
-    "migration_factor_layout": (0, 10), "migration_factor_other": (0, 10), "training_base_yen": (0, 1e12),
-    "training_per_resident_yen": (0, 1e6), "stabilisation_member_yen": (0, 1e12), "subsidy_rate": (0, 1),
-    "subsidy_corr_intercept": (0, 10), "subsidy_corr_min": (0, 10), "subsidy_corr_max": (0, 10),
-    "lead_years": (0, 10), "horizon_years": (1, 50), "contract_years": (1, 20), "discount_rate": (0, 0.5), "extension_premium": (0, 10),
-    "early_exit_cost": (0, 10), "partner_agreement_p": (0, 1), "coordination_yen_per_km": (0, 1e9),
-    "support_km": (1e-6, 3000), "hazard_separation_km": (1e-6, 3000), "spread_km": (1e-6, 3000),
-    "reach_km": (1e-6, 3000),
-}
-
-#: Accepted ranges (inclusive) of the numeric scenario keys.
-SCENARIO_RANGES = {
-    "planning_fy": (2000, 2060), "roadmap_years": (1, 30), "min_size": (2, 12), "max_size": (2, 12), "max_population": (1, 200_000_000),
-    "renewal_window_years": (0, 30), "link_km": (0, 20), "connect_km": (0, 3000), "max_member_distance_km": (1e-6, 3000),
-    "max_joiners": (0, 11), "join_link_km": (0, 3000), "weight_savings": (0, 1e6),
-    "participation_weight_yen": (0, 1e12), "weight_continuity": (0, 1e6), "continuity_value_yen": (0, 1e12),
-    "time_limit_s": (1e-3, 86_400), "memory_limit_mb": (1, 1_000_000), "seed": (0, 2**31 - 1),
-}
-
-#: Bounds on list sizes in a scenario.
-MAX_LIST = 2000
-MAX_SET = 60
-
-
-def _range_problems(obj, ranges: dict, prefix: str = "") -> list[tuple[str, str]]:
-    import math
-
+def range_problems(obj, prefix: str = "") -> list[tuple[str, Msg]]:
+    """Every knob of ``obj`` outside its declared range or choices, as ``(key, message)``."""
     out = []
-    for key, (lo, hi) in ranges.items():
+    for key, k in knobs(type(obj)).items():
         v = getattr(obj, key)
+        if k.choices:
+            if v not in k.choices:
+                out.append((prefix + key, Msg("config.choice", choices=Items(k.choices), value=v)))
+            continue
+        if k.lo is None:
+            continue
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            out.append((prefix + key, f"must be a number, not {v!r}"))
+            out.append((prefix + key, Msg("config.not_number", value=repr(v))))
         elif not math.isfinite(v):
-            out.append((prefix + key, f"must be a finite number, not {v}"))
-        elif not lo <= v <= hi:
+            out.append((prefix + key, Msg("config.not_finite", value=v)))
+        elif not k.lo <= v <= k.hi:
             def fmt(x):
                 return f"{x:,}" if isinstance(x, int) else f"{x:,.6g}"
-            out.append((prefix + key, f"{fmt(v)} is outside the accepted range {fmt(lo)} to {fmt(hi)}"
-                        + (f" ({RANGE_NOTES[key]})" if key in RANGE_NOTES else "")))
+            note = Msg("config.range_note", en=k.note_en, ja=k.note_ja) if k.note_en else ""
+            out.append((prefix + key, Msg("config.out_of_range", value=fmt(v), lo=fmt(k.lo), hi=fmt(k.hi), note=note)))
     return out
-
-
-RANGE_NOTES = {
-    "max_size": "candidate enumeration grows about 3x per member",
-    "max_joiners": "the sharing game is exact up to 12 players",
-    "link_km": "the candidate space grows too fast; connect_km sets the connectivity rule",
-    "seed": "a 32-bit solver seed",
-}
-
-
-VENDOR_MODES = ("same", "migrate")
-COST_SCOPES = ("core", "core_internal")
-ACCOUNTS = ("national", "municipal")
-PARTICIPATION_MODES = ("weighted", "lexicographic")
-PAIRING_MODES = ("weighted", "hard")
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """Business rules and objective of a proposal run (see the module docstring for TOML)."""
+    """Business rules, objective and work budget of a run; ``model`` holds the model parameters.
 
-    planning_fy: int = 2018  # first year of the national survey window FY2018-FY2027
-    # The roadmap's horizon: fiscal years planning_fy .. planning_fy + roadmap_years - 1 (10: the survey window
-    # FY2018-FY2027). Groups are founded in any year of it from planning_fy + model.lead_years and members join as
-    # their contracts end (optimizer/roadmap.py). 1: the single-wave plan -- every group's members go live together
-    # in one year, next renewals at most renewal_window_years apart.
-    roadmap_years: int = 10
-    min_size: int = 2
-    max_size: int = 8  # real groups: 5-9 members most common (総務省 2016); larger groups grow by expansion
-    max_population: int = 1_300_000  # largest real group 1.25 million (岐阜県市町村行政情報センター)
-    # Members' contract ends at most 2 years apart: in a roadmap each member joins within this many years of one
-    # of its contract ends (next renewal + k * contract_years; the rest of the gap is paid as timing costs), and
-    # founding members' contract ends fall within this window of each other, counted round the contract cycle; in
-    # a single-wave plan (roadmap_years = 1) the next renewal years themselves at most this far apart.
-    renewal_window_years: int = 2
-    # The search space of new groups: candidates are grown over land, sea and transit links plus pairs closer than
-    # link_km (0 = links only). The plan is proven optimal over this space; it is stated in every plan's stats.
-    link_km: float = 0.0
-    # The connectivity RULE: members connected by links or hops of at most connect_km. 80 km admits the hops of
-    # 55 of the 59 real groups of 2017 (tests/test_real_groups.py); a wide-area body is a day's meeting away.
-    connect_km: float = 80.0
-    # Hard wall on the distance between two members of a new group (the reach of a day trip). 200 km admits 56 of
-    # the 59 real groups (prefecture-wide associations span up to 193 km); closer groups are favoured by the
-    # coordination cost (model.coordination_yen_per_km) and the continuity score, not by this wall.
-    max_member_distance_km: float = 200.0
-    # Hazard pairing (optimizer/hazard.py): a member exposed to a hazard needs, within model.support_km, a member
-    # not exposed to it, or a member at least model.hazard_separation_km away. "weighted" (default): pairing is
-    # 40 of the 100 continuity points, valued like the rest of continuity; "hard": a group breaking it is not
-    # admissible. Weighted by default: real groups did not always pair (four coastal 岩手 villages, G031), and the
-    # hard rule strands island prefectures (notebook 03 has the figures).
-    pairing: str = "weighted"
-    pairing_hazards: list[str] = field(default_factory=lambda: ["nankai", "japan_trench"])  # hazards that need pairing
-    cross_prefecture: bool = True  # groups may cross prefecture lines (4 of the 59 real groups do)
-    vendor_mode: str = "migrate"  # "migrate": members may switch package (most real groups did); "same": one vendor
-    open_groups: list[str] | str = "all"  # existing groups accepting joiners: "all", "none" or a list of ids
-    max_joiners: int = 3  # joiners per existing group in one plan
-    join_link_km: float = 30.0  # a joiner within this distance of an existing group's member is linked to it
-    # (real groups are bodies, not contiguous areas: 81% of 2017 members border another member, 92% within 30 km)
-    together: list[list[str]] = field(default_factory=list)
-    apart: list[list[str]] = field(default_factory=list)
-    alone: list[str] = field(default_factory=list)
-    locked: list[str] = field(default_factory=list)  # codes or group ids kept exactly as they are
-    # systems that move: "core" (基幹系: 住民記録, 税, 国保, 年金, 福祉; every 2016 group but one) or "core_internal"
-    cost_scope: str = "core"
-    # The account the optimiser maximises. "national" (default): resource cost, 特別交付税 excluded -- it is a transfer
-    # from the national budget, so it should not decide which groups form (it changed the plan in 8 prefectures).
-    # "municipal": what members pay and save, net of 特別交付税. Shares and individual rationality always use the
-    # municipal account (what each member really pays); both accounts are reported everywhere.
-    objective_account: str = "national"
-    # individual rationality: a group is proposed only if every member (an existing group as one player) is at
-    # least as well off under the allocation as alone / unchanged (optimizer/sharing.py)
-    require_individual_rationality: bool = True
-    weight_savings: float = 1.0  # objective weight on NPV (yen)
-    # Participation: value per municipality placed in a group (the ministry's KPI counts municipalities in joint
-    # clouds). 0 by default: money and continuity only. "lexicographic": most municipalities placed first, then
-    # most value (the weight is then ignored).
-    participation_weight_yen: float = 0.0
-    participation_mode: str = "weighted"
-    weight_continuity: float = 1.0  # objective weight on continuity value
-    continuity_value_yen: float = 1_000_000  # value of a full continuity score per member (a preference)
-    # Work budget shared by candidate enumeration and the solver: wall-clock seconds and memory for the candidate
-    # sets (checked as they grow). When it runs out the plan says so: status FEASIBLE or UNKNOWN, bound and gap.
-    time_limit_s: float = 120.0
-    memory_limit_mb: float = 3000.0
-    seed: int = 0
+    Every field is a knob (:func:`knob`): its default, unit, accepted range and source are declared
+    with it, listed by ``lgcloud scenario`` and in ``docs/model.md``. Build one directly
+    (``Scenario(renewal_window_years=3)``), change one (``scenario.replace(vendor_mode="same",
+    model={"discount_rate": 0.03})``) or read a TOML file (:func:`load_scenario`). An invalid value raises
+    :class:`~optimizer.errors.InputError` naming every bad key.
+
+    Examples
+    --------
+    >>> Scenario(renewal_window_years=3).replace(model={"discount_rate": 0.03}).model.discount_rate
+    0.03
+    """
+
+    planning_fy: int = knob(2018, unit="FY", lo=2000, hi=2060, kind="rule", ja="計画年度", en="planning fiscal year",
+                            source_en="first year of the national survey window FY2018-FY2027",
+                            source_ja="国のクラウド導入等計画調査の期間 FY2018〜FY2027 の初年度")
+    # Groups are founded in any year of the roadmap from planning_fy + model.lead_years and members join as their
+    # contracts end (optimizer/solve/roadmap.py). 1: the single-wave plan.
+    roadmap_years: int = knob(10, unit="years", lo=1, hi=30, kind="rule", ja="ロードマップの年数", en="roadmap horizon",
+                              source_en="the survey window FY2018-FY2027; 1 = single wave (all members go live together)",
+                              source_ja="調査期間 FY2018〜FY2027；1 = 一斉移行（全団体が同じ年度に稼働）")
+    min_size: int = knob(2, unit="members", lo=2, hi=12, kind="rule", ja="新グループの最小団体数", en="smallest new group",
+                         source_en="a group shares a system between at least two members",
+                         source_ja="2団体以上で共同利用する")
+    max_size: int = knob(8, unit="members", lo=2, hi=12, kind="rule", ja="新グループの最大団体数", en="largest new group",
+                         source_en="real groups: 5-9 members most common (MIC 2016); larger groups grow by expansion",
+                         source_ja="実際のグループは5〜9団体が最多（総務省 2016）；大きなグループは拡大で育つ",
+                         note_en="candidate enumeration grows about 3x per member", note_ja="候補の数は1団体増えるごとに約3倍")
+    max_population: int = knob(1_300_000, unit="residents", lo=1, hi=200_000_000, kind="rule",
+                               ja="グループの総人口の上限", en="largest group population",
+                               source_en="largest real group 1.25 million (岐阜県市町村行政情報センター)",
+                               source_ja="最大の実グループ 125万人（岐阜県市町村行政情報センター）")
+    renewal_window_years: int = knob(
+        2, unit="years", lo=0, hi=30, kind="rule", ja="更新時期の許容差（年）", en="renewal window",
+        source_en="members' contract ends at most 2 years apart: each member joins within this many years of one of "
+                  "its contract ends; in a single wave the next renewals themselves at most this far apart",
+        source_ja="契約の終わる時期の差は2年以内：各団体は契約の終わる年度から この年数以内に参加する")
+    link_km: float = knob(0.0, unit="km", lo=0, hi=20, kind="rule", ja="候補生成の追加リンク距離",
+                          en="extra links for growing candidates",
+                          source_en="candidates are grown over land, sea and transit links plus pairs closer than this "
+                                    "(0 = links only); the plan is proven optimal over this space",
+                          source_ja="候補は陸・海・交通の隣接とこの距離未満の組で生成（0 = 隣接のみ）；最適性はこの範囲で証明",
+                          note_en="the candidate space grows too fast; connect_km sets the connectivity rule",
+                          note_ja="候補が増えすぎる；連結性の規則は飛び地距離で設定")
+    connect_km: float = knob(80.0, unit="km", lo=0, hi=3000, kind="rule", ja="連結性の飛び地距離", en="connectivity hop",
+                             source_en="admits the hops of 55 of the 59 real groups of 2017 (tests); a day's meeting away",
+                             source_ja="2017年の実グループ59のうち55の飛び地を許容；日帰りで会議できる距離")
+    max_member_distance_km: float = knob(
+        200.0, unit="km", lo=1e-6, hi=3000, kind="rule", ja="構成団体間の最大距離", en="largest distance between members",
+        source_en="a day trip; admits 56 of the 59 real groups (prefecture-wide associations span up to 193 km)",
+        source_ja="日帰りの範囲；実グループ59のうち56を許容（県域の協議会は最大193km）")
+    pairing: str = knob("weighted", choices=PAIRING_MODES, kind="rule", ja="津波の相互支援", en="tsunami mutual support",
+                        source_en="weighted: 40 of the 100 continuity points; hard: a rule. Weighted by default: real "
+                                  "groups did not always pair, and the hard rule strands island prefectures",
+                        source_ja="評価に反映：業務継続スコア100点中40点；必須：規則として適用。実グループは必ずしも組んでおらず、"
+                                  "必須にすると離島の多い県でグループができないため、既定は評価に反映")
+    pairing_hazards: list[str] = knob(["nankai", "japan_trench"], choices=(), kind="rule",
+                                      ja="相互支援を求める災害", en="hazards that need pairing",
+                                      source_en="the two trench tsunamis with national designations",
+                                      source_ja="国の指定がある2つの海溝型地震の津波")
+    cross_prefecture: bool = knob(True, kind="rule", ja="県境を越えるグループ", en="groups across prefecture lines",
+                                  source_en="4 of the 59 real groups cross a line", source_ja="実グループ59のうち4が県境を越える")
+    vendor_mode: str = knob("migrate", choices=VENDOR_MODES, kind="rule", ja="ベンダ", en="vendor mode",
+                            source_en="migrate: members may switch package (most real groups did); same: one vendor",
+                            source_ja="パッケージの移行を認める（多くの実グループ）、または同一ベンダのみ")
+    open_groups: list[str] | str = knob("all", kind="rule", ja="参加を受け入れる既存グループ",
+                                        en="existing groups accepting joiners",
+                                        source_en="\"all\", \"none\" or a list of group ids",
+                                        source_ja="すべて、なし、またはグループIDの一覧")
+    max_joiners: int = knob(3, unit="members", lo=0, hi=11, kind="rule", ja="既存グループへの参加団体数の上限",
+                            en="joiners per existing group",
+                            source_en="in one plan", source_ja="1つの案で",
+                            note_en="the sharing game is exact up to 12 players", note_ja="配分のゲームは12者まで厳密")
+    join_link_km: float = knob(30.0, unit="km", lo=0, hi=3000, kind="rule", ja="既存グループへの参加距離",
+                               en="joiner's link to an existing group",
+                               source_en="real groups are bodies, not contiguous areas: 81% of 2017 members border "
+                                         "another member, 92% within 30 km",
+                               source_ja="実グループは連続した区域ではない：2017年の構成団体の81%が他の構成団体と隣接、92%が30km以内")
+    together: list[list[str]] = knob([], kind="rule", ja="同じグループにする団体", en="must be together",
+                                     source_en="the user's requirement", source_ja="利用者の指定")
+    apart: list[list[str]] = knob([], kind="rule", ja="別のグループにする団体", en="must be apart",
+                                  source_en="the user's requirement", source_ja="利用者の指定")
+    alone: list[str] = knob([], kind="rule", ja="単独のままにする団体", en="must stay alone",
+                            source_en="the user's requirement", source_ja="利用者の指定")
+    locked: list[str] = knob([], kind="rule", ja="現状のまま固定する団体・グループ", en="kept exactly as they are",
+                             source_en="codes or group ids (the user's requirement)", source_ja="団体コードまたはグループID（利用者の指定）")
+    cost_scope: str = knob("core", choices=COST_SCOPES, kind="rule", ja="移行する業務システム", en="systems that move",
+                           source_en="core: 基幹系 (住民記録, 税, 国保, 年金, 福祉; every 2016 group but one); "
+                                     "core_internal: 内部系 too",
+                           source_ja="基幹系（住民記録・税・国保・年金・福祉；2016年は1グループを除く全て）、または内部系も")
+    objective_account: str = knob(
+        "national", choices=ACCOUNTS, kind="rule", ja="最適化する会計", en="account the optimiser maximises",
+        source_en="national: resource cost, 特別交付税 excluded (a transfer should not decide which groups form); "
+                  "municipal: what members pay and save. Shares always use the municipal account",
+        source_ja="国全体（特別交付税は移転なので除く）、または団体会計（団体の収支）。配分は常に団体会計")
+    require_individual_rationality: bool = knob(
+        True, kind="rule", ja="個別合理性", en="individual rationality",
+        source_en="a group is proposed only if every member is at least as well off as alone / unchanged",
+        source_ja="全構成団体が単独・現状以上に有利な場合に限り提案")
+    weight_savings: float = knob(1.0, lo=0, hi=1e6, kind="rule", ja="NPVの重み", en="weight on NPV",
+                                 source_en="objective weight", source_ja="目的関数の重み")
+    participation_weight_yen: float = knob(
+        0.0, unit="yen", lo=0, hi=1e12, kind="rule", ja="参加1団体あたりの価値", en="value per municipality placed",
+        source_en="the ministry's KPI counts municipalities in joint clouds; 0: money and continuity only",
+        source_ja="国のKPIは共同利用の団体数；0 = 金額と業務継続のみ")
+    participation_mode: str = knob("weighted", choices=PARTICIPATION_MODES, kind="rule", ja="参加の扱い",
+                                   en="participation mode",
+                                   source_en="lexicographic: most municipalities placed first, then most value",
+                                   source_ja="参加団体数を最優先し、次に価値とすることもできる")
+    weight_continuity: float = knob(1.0, lo=0, hi=1e6, kind="rule", ja="業務継続の重み", en="weight on continuity",
+                                    source_en="objective weight", source_ja="目的関数の重み")
+    continuity_value_yen: float = knob(1_000_000, unit="yen", lo=0, hi=1e12, kind="rule",
+                                       ja="業務継続スコア満点の価値（団体あたり）", en="value of full continuity per member",
+                                       source_en="a preference", source_ja="選好（仮定）")
+    time_limit_s: float = knob(120.0, unit="s", lo=1e-3, hi=86_400, kind="budget", ja="作業予算（秒）",
+                               en="work budget (seconds)",
+                               source_en="candidate enumeration and the solver share it; the national roadmap's "
+                                         "enumeration needs ~33 s on 2 cores",
+                               source_ja="候補の列挙と求解で共有；全国のロードマップの列挙に2コアで約33秒")
+    memory_limit_mb: float = knob(3000.0, unit="MB", lo=1, hi=1_000_000, kind="budget", ja="候補の記憶容量の上限",
+                                  en="memory for candidate sets", source_en="checked as the sets grow",
+                                  source_ja="候補の生成中に確認")
+    seed: int = knob(0, lo=0, hi=2**31 - 1, kind="budget", ja="乱数の種", en="seed",
+                     source_en="the solver's seed (32-bit): same inputs and seed, same plan", source_ja="ソルバの乱数の種",
+                     note_en="a 32-bit solver seed", note_ja="32ビットの整数")
     model: ModelParameters = field(default_factory=ModelParameters)
 
     def __post_init__(self):
-        problems = _range_problems(self, SCENARIO_RANGES)
-        for key, allowed in (("vendor_mode", VENDOR_MODES), ("cost_scope", COST_SCOPES), ("pairing", PAIRING_MODES),
-                             ("objective_account", ACCOUNTS), ("participation_mode", PARTICIPATION_MODES)):
-            if getattr(self, key) not in allowed:
-                problems.append((key, f"must be one of {', '.join(allowed)}, not '{getattr(self, key)}'"))
+        problems = range_problems(self)
         for key in ("together", "apart"):
             sets = getattr(self, key)
             if not isinstance(sets, (list, tuple)) or len(sets) > MAX_LIST:
-                problems.append((key, f"must be a list of at most {MAX_LIST} lists of codes"))
+                problems.append((key, Msg("config.list_of_sets", most=MAX_LIST)))
                 continue
             for s in sets:
                 if (not isinstance(s, (list, tuple)) or not 2 <= len(s) <= MAX_SET
                         or not all(isinstance(c, str) for c in s)):
-                    problems.append((key, f"each entry is a list of 2 to {MAX_SET} codes (text), got {s!r:.80}"))
+                    problems.append((key, Msg("config.set_entry", most=MAX_SET, got=f"{s!r:.80}")))
                 elif len(set(s)) < len(s):
-                    problems.append((key, f"a code is listed twice in {list(s)}"))
+                    problems.append((key, Msg("config.listed_twice", codes=list(s))))
         for key in ("alone", "locked", "pairing_hazards"):
             items = getattr(self, key)
             if not isinstance(items, (list, tuple)) or len(items) > MAX_LIST or not all(isinstance(c, str) for c in items):
-                problems.append((key, f"must be a list of at most {MAX_LIST} codes (text), got {items!r:.80}"))
+                problems.append((key, Msg("config.list_of_codes", most=MAX_LIST, got=f"{items!r:.80}")))
         if isinstance(self.open_groups, list):
             if len(self.open_groups) > MAX_LIST or not all(isinstance(g, str) for g in self.open_groups):
-                problems.append(("open_groups", "must be \"all\", \"none\" or a list of group ids"))
+                problems.append(("open_groups", Msg("config.open_groups")))
         elif self.open_groups not in ("all", "none"):
-            problems.append(("open_groups", f"must be \"all\", \"none\" or a list of group ids, not {self.open_groups!r}"))
+            problems.append(("open_groups", Msg("config.open_groups_not", got=repr(self.open_groups))))
         if not problems:  # consistency between keys (each is a valid number now)
             if self.min_size > self.max_size:
-                problems.append(("min_size", f"need min_size <= max_size (got {self.min_size}, {self.max_size})"))
+                problems.append(("min_size", Msg("config.min_size", lo=self.min_size, hi=self.max_size)))
             if self.roadmap_years > 1 and self.roadmap_years - 1 < self.model.lead_years:
-                problems.append(("roadmap_years", f"({self.roadmap_years}) leaves no year to go live in: the first "
-                                 f"go-live is planning_fy + model.lead_years ({self.model.lead_years})"))
+                problems.append(("roadmap_years", Msg("config.roadmap_too_short", years=self.roadmap_years,
+                                                      lead=self.model.lead_years)))
             if self.connect_km < self.link_km:
-                problems.append(("connect_km", f"({self.connect_km:g}) must be at least link_km ({self.link_km:g}): "
-                                 "every candidate grown over link_km must be connected under the rule"))
+                problems.append(("connect_km", Msg("config.connect_below_link", connect=f"{self.connect_km:g}",
+                                                   link=f"{self.link_km:g}")))
             if self.model.hazard_separation_km > self.max_member_distance_km:
-                problems.append(("model.hazard_separation_km", f"({self.model.hazard_separation_km:g}) exceeds "
-                                 f"max_member_distance_km ({self.max_member_distance_km:g}): the distant-partner "
-                                 "branch of the pairing rule could never apply"))
-            from .hazard import HAZARDS
-
+                problems.append(("model.hazard_separation_km", Msg(
+                    "config.separation_above_cap", sep=f"{self.model.hazard_separation_km:g}",
+                    cap=f"{self.max_member_distance_km:g}")))
             bad = [h for h in self.pairing_hazards if h not in HAZARDS]
             if bad:
-                problems.append(("pairing_hazards", f"unknown hazard {bad} (known: {', '.join(HAZARDS)})"))
+                problems.append(("pairing_hazards", Msg("config.unknown_hazard", bad=Items(bad), known=Items(HAZARDS))))
         if problems:
             raise InputError([Problem("scenario", None, k, m, label="key") for k, m in problems])
 
@@ -317,6 +447,7 @@ class Scenario:
         return dataclasses.asdict(self)
 
     def replace(self, **changes) -> "Scenario":
+        """A copy with some knobs changed; ``model`` may be a dict of model parameters to change."""
         model_changes = changes.pop("model", None)
         model = dataclasses.replace(self.model, **model_changes) if isinstance(model_changes, dict) else (
             model_changes or self.model)
@@ -324,19 +455,22 @@ class Scenario:
 
 
 def _coerce(name: str, value: Any, default: Any, file: str) -> Any:
+    def bad(key: str):
+        return InputError(Problem(file, None, name, Msg(key, value=repr(value)), label="key"))
+
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise InputError(Problem(file, None, name, f"must be true or false, not {value!r}", label="key"))
+            raise bad("config.not_bool")
     elif isinstance(default, int):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InputError(Problem(file, None, name, f"must be a whole number, not {value!r}", label="key"))
+            raise bad("config.not_int")
     elif isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(Problem(file, None, name, f"must be a number, not {value!r}", label="key"))
+            raise bad("config.not_number")
         value = float(value)
     elif isinstance(default, list):
         if not isinstance(value, list):
-            raise InputError(Problem(file, None, name, f"must be a list, not {value!r}", label="key"))
+            raise bad("config.not_list")
         value = [[str(x) for x in v] if isinstance(v, list) else str(v) for v in value]
     return value
 
@@ -350,16 +484,16 @@ def scenario_from_dict(data: dict, file: str = "scenario") -> Scenario:
         if isinstance(legacy, bool):
             data = {**data, "pairing": "hard" if legacy else "weighted"}
         else:
-            raise InputError(Problem(file, None, "require_inland_partner", "must be true or false (now: pairing = "
-                                     "\"hard\" or \"weighted\")", label="key"))
+            raise InputError(Problem(file, None, "require_inland_partner", Msg("config.legacy_inland"), label="key"))
     known = {f.name for f in fields(Scenario)} - {"model"}
-    problems = [Problem(file, None, k, "unknown key", label="key") for k in data if k not in known | {"model"}]
+    problems = [Problem(file, None, k, Msg("config.unknown_key"), label="key") for k in data if k not in known | {"model"}]
     model_data = data.get("model", {})
     mknown = {f.name for f in fields(ModelParameters)}
     if not isinstance(model_data, dict):
-        problems.append(Problem(file, None, "model", "must be a table", label="key"))
+        problems.append(Problem(file, None, "model", Msg("config.model_table"), label="key"))
         model_data = {}
-    problems += [Problem(file, None, f"model.{k}", "unknown key", label="key") for k in model_data if k not in mknown]
+    problems += [Problem(file, None, f"model.{k}", Msg("config.unknown_key"), label="key") for k in model_data
+                 if k not in mknown]
     if problems:
         raise InputError(problems)
     kwargs = {}
@@ -369,7 +503,7 @@ def scenario_from_dict(data: dict, file: str = "scenario") -> Scenario:
         d = getattr(defaults, k)
         if k == "open_groups":
             if not (v in ("all", "none") or isinstance(v, list)):
-                raise InputError(Problem(file, None, k, "must be \"all\", \"none\" or a list of group ids", label="key"))
+                raise InputError(Problem(file, None, k, Msg("config.open_groups"), label="key"))
             kwargs[k] = [str(x) for x in v] if isinstance(v, list) else v
             continue
         kwargs[k] = _coerce(k, v, d, file)
@@ -399,17 +533,16 @@ def load_scenario(path: str | Path | None) -> Scenario:
     p = Path(path)
     try:
         if not p.is_file():
-            raise InputError(Problem(str(p), None, None, "not a regular file (a scenario is a TOML text file)"))
+            raise InputError(Problem(str(p), None, None, Msg("config.not_a_file")))
         if p.stat().st_size > MAX_SCENARIO_BYTES:
-            raise InputError(Problem(p.name, None, None, f"larger than {MAX_SCENARIO_BYTES // 1024} KB: not a scenario"))
+            raise InputError(Problem(p.name, None, None, Msg("config.too_large", kb=MAX_SCENARIO_BYTES // 1024)))
         data = tomllib.loads(p.read_bytes().decode("utf-8-sig"))
     except OSError as exc:
-        raise InputError(Problem(str(p), None, None, f"cannot read scenario: {exc.strerror}")) from None
+        raise InputError(Problem(str(p), None, None, Msg("config.cannot_read", why=exc.strerror))) from None
     except UnicodeDecodeError as exc:
-        raise InputError(Problem(p.name, None, None, f"not UTF-8 text (byte {exc.start}): save the scenario as "
-                                 "UTF-8")) from None
+        raise InputError(Problem(p.name, None, None, Msg("config.not_utf8", byte=exc.start))) from None
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(Problem(p.name, None, None, f"not valid TOML: {exc}")) from None
+        raise InputError(Problem(p.name, None, None, Msg("config.not_toml", why=str(exc)))) from None
     except RecursionError:
-        raise InputError(Problem(p.name, None, None, "not valid TOML: nested too deeply")) from None
+        raise InputError(Problem(p.name, None, None, Msg("config.too_nested"))) from None
     return scenario_from_dict(data, p.name)

@@ -1,25 +1,36 @@
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from optimizer.config import Scenario
-from optimizer.context import Context
-from optimizer.data import default_data_dir, load
+from optimizer.inputs.dataset import default_data_dir, load
+from optimizer.model.context import Context
+from support import KII
 
-ROOT = Path(__file__).resolve().parents[1]
 SYSTEMS = default_data_dir() / "systems"
 
 
 @pytest.fixture(scope="session")
 def data():
+    """The shipped national data (1,741 municipalities)."""
     return load()
 
 
 @pytest.fixture(scope="session")
 def ctx(data):
     return Context(data, Scenario())
+
+
+@pytest.fixture(scope="session")
+def kii():
+    """The small real fixture: 紀伊半島 (三重・奈良・和歌山, 98 municipalities, 4 real groups)."""
+    return load(KII)
+
+
+@pytest.fixture(scope="session")
+def kii_ctx(kii):
+    return Context(kii, Scenario())
 
 
 @pytest.fixture

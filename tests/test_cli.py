@@ -39,15 +39,18 @@ def test_bad_survey_exits_2_with_rows_and_columns_and_no_traceback(survey_copy):
     df.loc[0, "code"] = "1100"
     df.loc[5, "code"] = df.loc[4, "code"]
     df.loc[10, "next_renewal_fy"] = "20019"
-    p = run("validate", "--survey", str(survey_copy.save()), "--groups", str(survey_copy.groups), check=False)
+    args = ["validate", "--survey", str(survey_copy.save()), "--groups", str(survey_copy.groups)]
+    p = run(*args, "--lang", "en", check=False)
     assert p.returncode == 2
     assert "Traceback" not in p.stderr
     assert "row 1 (line 2), column 'code'" in p.stderr and "row 11 (line 12), column 'next_renewal_fy'" in p.stderr
     assert "duplicate code" in p.stderr
+    ja = run(*args, check=False)  # Japanese by default: the same places, in Japanese
+    assert ja.returncode == 2 and "1行目（ファイルの2行）、列「code」" in ja.stderr and "重複" in ja.stderr
 
 
 def test_validate_accepts_the_shipped_files():
-    assert run("validate").stdout.startswith("OK:")
+    assert run("validate").stdout.startswith("OK：") and run("validate", "--lang", "en").stdout.startswith("OK:")
 
 
 @pytest.mark.parametrize("members,pairing", [("30341,30361,30362", True), ("30361,30362", False)])
@@ -72,7 +75,7 @@ def test_score_existing_group():
 def test_score_and_match_say_when_synthetic_values_fed_them():
     for args in (["score", "--members", "30341,30361"], ["match", "--municipality", "30206", "--top", "2"]):
         r = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True, cwd=ROOT)
-        assert r.returncode == 0 and "SYNTHETIC" in r.stdout
+        assert r.returncode == 0 and "合成データ" in r.stdout
         j = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args, "--json"], capture_output=True, text=True,
                            cwd=ROOT)
         assert "synthetic_note" in json.loads(j.stdout)

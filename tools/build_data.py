@@ -5,7 +5,7 @@ Run once by a maintainer (not at run time, not by users):
     python tools/build_data.py [--shared ../shared/data] [--seed 20171001]
 
 It writes ``data/systems/municipalities.csv``, ``groups.csv``, ``group_members.csv``,
-``edges.csv`` (the national graph, optimizer/graph.py), ``hazard.csv`` (exposure derived from geometry, optimizer/hazard.py), ``survey.csv`` (real group membership, synthetic remainder; see optimizer/synthetic.py)
+``edges.csv`` (the national graph, optimizer/inputs/graph.py), ``hazard.csv`` (exposure derived from geometry, optimizer/inputs/hazard.py), ``survey.csv`` (real group membership, synthetic remainder; see optimizer/inputs/synthetic.py)
 and ``vendors.csv``. Outputs are deterministic for a given seed.
 """
 
@@ -21,8 +21,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from optimizer import geography, hazard, synthetic  # noqa: E402
-from optimizer.graph import COASTAL_MIN_KM  # noqa: E402
+from optimizer.inputs import geography, hazard, synthetic  # noqa: E402
+from optimizer.inputs.graph import COASTAL_MIN_KM  # noqa: E402
 
 DESIGNATED_SUFFIXES = {"00", "30", "40", "50"}
 
@@ -80,7 +80,7 @@ def main() -> None:
     ).sort_values("code")
     assert len(muni) == 1741 and muni.code.is_unique
     muni.to_csv(out / "municipalities.csv", index=False, encoding="utf-8")
-    from optimizer.graph import national_edges
+    from optimizer.inputs.graph import national_edges
 
     edges = national_edges(topo, bnd, muni.set_index("code", drop=False))
     edges.to_csv(out / "edges.csv", index=False, encoding="utf-8", float_format="%.6f")

@@ -37,7 +37,7 @@ NOTEBOOKS = {
              "print(plan.status, 'gap', plan.gap, 'objective', f'{plan.objective:,.0f} yen')"),
         code("plan.groups_frame()[['id', 'kind', 'base_group_id', 'joining', 'go_live_fy', 'vendor', "
              "'annual_savings_yen', 'npv_yen', 'continuity_score', 'pairing_ok']]"),
-        code("from optimizer.maps import plan_png\ndisplay(Image(plan_png(data, plan)))"),
+        code("from optimizer.render.maps import MapView, plan_png\ndisplay(Image(plan_png(data, MapView.of_plan(plan))))"),
         code("members = plan.to_frame().assign(name=lambda d: d.code.map(data.name))\nmembers.head(20)"),
         code("# shares of the first proposed group: population, equal split, Shapley\n"
              "g = plan.groups[0]\nlg.score(data, g.members, go_live=g.go_live_fy, base_group=g.base_group_id).shares_frame()"),
@@ -45,7 +45,8 @@ NOTEBOOKS = {
     "02_advisor_proposal.ipynb": [
         md("# 02 · 支援アドバイザー向け提案 (advisor proposal)\n\n\"Where should 小坂町 go, and why?\" Ranked options "
            "with reasons, and the precedent groups whose advisers to invite.\n\n" + SYNTH),
-        code("import pandas as pd\nimport optimizer as lg\n\ndata = lg.load()\nres = lg.match(data, '05303', top=5)\n"
+        code("import pandas as pd\nimport optimizer as lg\n\ndata = lg.load()\nresult = lg.match(data, '05303', top=5)\n"
+             "res = lg.as_dict(result, lang='ja')  # the result as plain data, its texts in Japanese\n"
              "print(res['note'])\nprint('plan:', res['plan']['reason'], res['plan'].get('differs', ''))\npd.DataFrame([{'rank': c['rank'], 'kind': c['kind'], 'group': c['group_id'], "
              "'name': c.get('group_name'), 'partners': ', '.join(data.name(p) for p in c['partners']), "
              "'model_score': c['score'], 'value_yen': c['value_yen'], "
@@ -53,7 +54,7 @@ NOTEBOOKS = {
         code("for c in res['candidates']:\n    print(c['rank'], c['kind'], c['group_id'] or '')\n"
              "    for r in c['reasons']['ja']:\n        print('   -', r)"),
         code("pd.DataFrame(lg.precedents(data, ['05303']))[['group_id', 'name', 'members', 'population', 'similarity', 'why']]"),
-        code("# the same in English\nen = lg.match(data, '05303', top=3, lang='en')\n[c['reasons']['en'][:3] for c in en['candidates']]"),
+        code("# the same in English\nen = lg.as_dict(result, lang='en')\n[c['reasons']['en'][:3] for c in en['candidates'][:3]]"),
     ],
     "03_what_if.ipynb": [
         md("# 03 · What-if scenarios\n\nChange the renewal window, the vendor mode and the pairing rule, force or "
@@ -68,7 +69,7 @@ NOTEBOOKS = {
              "summary = pd.DataFrame([{'scenario': n, 'status': p.status, 'groups': len(p.groups), "
              "'npv_M_yen': sum(g.npv_yen for g in p.groups) / 1e6, "
              "'mean_continuity': sum(g.continuity.score for g in p.groups) / max(1, len(p.groups)), "
-             "'alone': len(p.alone)} for n, p in plans.items()])\nsummary"),
+             "'alone': len(p.eligible_alone)} for n, p in plans.items()])\nsummary"),
         code("fig, ax = plt.subplots(figsize=(7, 4.5))\nax.scatter(summary.npv_M_yen, summary.mean_continuity)\n"
              "for _, r in summary.iterrows():\n    ax.annotate(r.scenario, (r.npv_M_yen, r.mean_continuity), fontsize=8)\n"
              "ax.set_xlabel('NPV of all proposed groups (百万円)')\nax.set_ylabel('平均 業務継続スコア')\n"
@@ -86,7 +87,7 @@ NOTEBOOKS = {
         md("## Islands and coasts: 沖縄 (47), 長崎 (42), 鹿児島 (46)\n\nThe pairing rule asks a member exposed to a "
            "tsunami hazard for a partner the same event cannot strike: a member *not exposed to that hazard* within "
            "`support_km` (60 km), or any member at least `hazard_separation_km` (100 km) away. Exposure comes from "
-           "geometry by default (which sea a coast faces; `optimizer/hazard.py`): 沖縄's and 長崎's coasts face the "
+           "geometry by default (which sea a coast faces; `optimizer/inputs/hazard.py`): 沖縄's and 長崎's coasts face the "
            "East China Sea (`other_coast`, no pairing needed by default), part of 鹿児島 faces the Nankai trough.\n\n"
            "Compared below, municipalities placed in a group (of the eligible) and the members' mean continuity:\n\n"
            "* **before**: the earlier rule, emulated: every coastal municipality counts as exposed to one hazard, "
@@ -108,7 +109,7 @@ NOTEBOOKS = {
              "        p = lg.propose(d, prefs, scenario=sc)\n        for pref, name in ISLANDS.items():\n"
              "            if pref not in prefs:\n                continue\n"
              "            placed = [c for g in p.groups for c in (g.joining if g.base_group_id else g.members) if c[:2] == pref]\n"
-             "            alone = [c for c in p.alone if c[:2] == pref]\n"
+             "            alone = [c for c in p.eligible_alone if c[:2] == pref]\n"
              "            scores = [g.continuity.score for g in p.groups for c in g.members if c[:2] == pref]\n"
              "            rows.append({'scenario': label, 'prefecture': name, 'status': p.status,\n"
              "                         'placed': len(placed), 'eligible': len(placed) + len(alone),\n"
@@ -167,9 +168,9 @@ NOTEBOOKS = {
              "a1.set_title('長野県: municipalities in joint clouds')\na2.set_title('長野県: cumulative NPV (百万円)')\n"
              "a1.legend()\na2.legend()\nplt.show()"),
         code("# who joins when, and everyone left out with the reason\n"
-             "pd.DataFrame([{'group': f'P{k:02d}', 'fy': s['fy'], 'joining': '、'.join(data.name(c) for c in s['joining'])}\n"
-             "              for k, g in enumerate(road.groups, start=1) for s in g.timeline])"),
-        code("pd.DataFrame(road.left_out)[['code', 'name', 'reason_en']]"),
+             "pd.DataFrame([{'group': g.id, 'fy': s['fy'], 'joining': '、'.join(data.name(c) for c in s['joining'])}\n"
+             "              for g in road.groups for s in g.timeline])"),
+        code("pd.DataFrame(lg.as_dict(road, data=data)['alone'])[['code', 'name', 'reason_en']]"),
     ],
 }
 

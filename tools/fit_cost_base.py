@@ -2,7 +2,7 @@
 
     python tools/fit_cost_base.py
 
-The FY2017 per-resident curve (``optimizer.cost.per_resident_cost``) covers the whole IT
+The FY2017 per-resident curve (``optimizer.model.cost.per_resident_cost``) covers the whole IT
 budget: 基幹系 + 内部系, 整備費 + 運用費. The ~30% reductions, and the 2016 spread, concern
 the *running* cost of the systems moved into the joint cloud. Published group cases that
 state the members' current cost of their core (基幹系) systems give that share directly:
@@ -23,9 +23,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from optimizer import cost  # noqa: E402
+from optimizer.model import cost  # noqa: E402
 from optimizer.config import ModelParameters  # noqa: E402
-from optimizer.data import load  # noqa: E402
+from optimizer.inputs.dataset import load  # noqa: E402
 
 # (label, prefecture, member names, reported annual cost of the scope in yen, scope)
 CASES = [

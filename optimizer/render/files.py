@@ -1,0 +1,196 @@
+"""Files for other programs: strict JSON, Excel-friendly CSV (UTF-8 with BOM), GeoJSON for QGIS, and
+atomic writing of a run's files as a whole.
+
+Everything is rendered in memory first; :func:`write_folder` then moves the files into place
+together, so an error leaves no half-written output.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..text import t
+
+#: A CSV cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A CSV cell from user text that a spreadsheet would run as a formula gets a leading apostrophe.
+
+    Numbers are left alone (a negative amount is a number, not text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_bytes(rows: list[dict], columns: list[str], headers: dict[str, str]) -> bytes:
+    """A CSV table with a BOM (Excel opens it with Japanese intact), every cell :func:`csv_safe`."""
+    df = pd.DataFrame(rows, columns=columns).rename(columns=headers).map(csv_safe)
+    buf = io.StringIO()
+    df.to_csv(buf, index=False)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def vendor_name(data, vendor_id) -> str:
+    v = data.vendors
+    return str(v.at[vendor_id, "name"]) if vendor_id in v.index and "name" in v.columns else ""
+
+
+def plan_rows(data, plans: list, lang: str = "ja") -> list[dict]:
+    """One row per (plan, group, member); ``plan`` is the alternative's number."""
+    mark = t(lang, "csv.mark")
+    m, s = data.municipalities, data.survey
+    rows = []
+    for p_no, plan in enumerate(plans, start=1):
+        for g in plan.groups:
+            prefs = data.prefecture_names(g.members)
+            share = {x["code"]: x for x in g.shares or []}
+            for c in g.members:
+                sh = share.get(c, {})
+                rows.append({
+                    "plan": p_no, "group": g.id, "kind": t(lang, f"kind.{g.kind}"), "base_group_id": g.base_group_id or "",
+                    "code": c, "name": m.at[c, "name"], "prefecture": m.at[c, "prefecture"],
+                    "cross_prefecture": "・".join(prefs) if len(prefs) > 1 else "",
+                    "joining": mark[0] if (g.kind == "new" or c in g.joining) else "",
+                    "population": int(m.at[c, "population"]),
+                    "vendor_now": s.at[c, "vendor"] if c in s.index else "",
+                    "vendor_now_name": vendor_name(data, s.at[c, "vendor"]) if c in s.index else "",
+                    "next_renewal_fy": s.at[c, "next_renewal_fy"] if c in s.index else "",
+                    "coastal": mark[0] if m.at[c, "coastal"] else "", "go_live_fy": g.go_live_fy,
+                    "join_fy": g.join_fy.get(c), "vendor": g.vendor,
+                    "vendor_name": vendor_name(data, g.vendor),
+                    "reduction_p50": round(100 * g.reduction_rate["p50"], 1), "annual_savings_yen": round(g.annual_savings_yen),
+                    "coordination_cost_yen": round(g.coordination_cost_yen),
+                    "npv_yen": round(g.npv_yen), "national_npv_yen": round(g.national_npv_yen),
+                    "member_annual_savings_yen": sh.get("annual_savings_yen"), "own_npv_yen": sh.get("own_npv_yen"),
+                    "share_yen": sh.get("share_yen"), "transfer_yen": sh.get("transfer_yen"),
+                    "allocation": t(lang, f"alloc.method.{g.allocation['method']}") if g.allocation else "",
+                    "continuity_score": g.continuity.score,
+                    "pairing_ok": mark[0] if g.continuity.pairing_ok else mark[1],
+                    "synthetic": mark[0] if plan.synthetic else "",
+                })
+    return rows
+
+
+def proposals_csv(data, plans: list, lang: str = "ja") -> bytes:
+    """proposals.csv: one row per member of every proposed group; Japanese headers, English with ``lang="en"``."""
+    headers = t(lang, "csv.proposals")
+    return csv_bytes(plan_rows(data, plans, lang), list(headers), headers)
+
+
+def roadmap_rows(data, plan, lang: str = "ja") -> list[dict]:
+    """Who goes live when: a new group's founding cohort is 設立 (founded), every later member and every
+    joiner of an existing group 参加 (joins); sorted by year and group."""
+    words = t(lang, "csv.roadmap_steps")
+    mark = t(lang, "csv.mark")
+    rows = []
+    for g in plan.groups:
+        for n, step in enumerate(g.timeline):
+            for c in step["joining"]:
+                rows.append({"fy": step["fy"], "group": g.id, "base_group_id": g.base_group_id or "", "code": c,
+                             "name": data.name(c), "step": words[0] if n == 0 and g.kind == "new" else words[1],
+                             "synthetic": mark[0] if plan.synthetic else ""})
+    return sorted(rows, key=lambda r: (r["fy"], r["group"], r["code"]))
+
+
+def roadmap_csv(data, plan, lang: str = "ja") -> bytes:
+    """roadmap.csv: (年度, グループ, 団体コード, 団体名, 区分 設立/参加); English headers with ``lang="en"``."""
+    headers = t(lang, "csv.roadmap")
+    return csv_bytes(roadmap_rows(data, plan, lang), list(headers), headers)
+
+
+def proposals_geojson(data, plan) -> str:
+    """Member polygons (EPSG:4326) with their group's attributes (the rows of :func:`plan_rows`)."""
+    rows = pd.DataFrame(plan_rows(data, [plan]))
+    if rows.empty:
+        return json.dumps({"type": "FeatureCollection", "features": []})
+    b = data.boundaries.loc[rows["code"]].to_crs("EPSG:4326").reset_index()
+    gdf = b.merge(rows, on="code")
+    gdf["geometry"] = gdf.geometry.simplify(0.0005)
+    return gdf.to_json(drop_id=True, ensure_ascii=False)
+
+
+def to_json(obj) -> str:
+    """Strict JSON: NaN and infinities (an unknown bound or gap) become null, never a bare NaN."""
+    return json.dumps(_finite(obj), ensure_ascii=False, indent=2, default=_default, allow_nan=False)
+
+
+def _finite(o):
+    if isinstance(o, (float, np.floating)):
+        return float(o) if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    return o
+
+
+def _default(o):
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.bool_):
+        return bool(o)
+    if isinstance(o, (set, tuple)):
+        return list(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -> None:
+    """Write a file so that readers see either the old or the complete new content."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode(encoding) if isinstance(data, str) else data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_folder(out_dir: str | Path, files: dict[str, str | bytes], encoding: str = "utf-8") -> list[Path]:
+    """Write a run's files as a whole: all go to a temporary folder beside ``out_dir`` first and are
+    moved into place only when every one was written (a new folder is moved in one rename). Files of
+    other runs already in ``out_dir`` are kept; an error leaves ``out_dir`` as it was."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OSError(20, "not a folder", str(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp creates 0700; files and sub-folders get the usual ones
+        for name, data in files.items():  # names may hold one sub-folder level ("alt2/map.html")
+            (tmp / name).parent.mkdir(exist_ok=True)
+            (tmp / name).write_bytes(data.encode(encoding) if isinstance(data, str) else data)
+        if not out.exists():
+            os.rename(tmp, out)
+        else:
+            for name in files:
+                (out / name).parent.mkdir(exist_ok=True)
+                os.replace(tmp / name, out / name)
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [out / name for name in files]

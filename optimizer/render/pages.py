@@ -1,0 +1,57 @@
+"""Pages from templates: the Jinja environment (``templates/``, autoescaping on for HTML) and Markdown
+to one self-contained HTML page with markdown-it."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import jinja2
+from markdown_it import MarkdownIt
+
+from .fonts import font_face_css
+
+
+class Bold(str):
+    """A table cell shown in bold."""
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!&#~])")
+
+
+def cell(value) -> str:
+    """User or program text as one line of Markdown that reads exactly as given: control characters and
+    newlines become spaces, ``|`` cannot end a table cell, and Markdown punctuation is escaped so no text
+    becomes markup (a link, an image, emphasis or HTML)."""
+    s = re.sub(r"[\x00-\x1f\x7f]+", " ", str(value)).replace("|", "｜")
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return f"**{s}**" if isinstance(value, Bold) and s else s
+
+
+#: The templates of every page and report (``optimizer/render/templates``).
+ENV = jinja2.Environment(loader=jinja2.PackageLoader("optimizer.render", "templates"),
+                         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+                         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                         undefined=jinja2.StrictUndefined)
+ENV.filters["cell"] = cell
+
+
+_MD = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def markdown_to_html(md: str, title: str, lang: str, images: dict[str, bytes] | None = None) -> str:
+    """Markdown to one self-contained HTML page (markdown-it, raw HTML escaped). Only the report's own images
+    (``images``: file name -> PNG) are shown, inline as data URIs; any other image stays its alt text."""
+    images = images or {}
+    tokens = _MD.parse(md)
+    for tok in tokens:
+        for child in tok.children or []:
+            if child.type == "image":
+                src = child.attrGet("src")
+                if src in images:
+                    child.attrSet("src", "data:image/png;base64," + base64.b64encode(images[src]).decode())
+                else:  # never load anything from elsewhere: the alt text only
+                    child.type, child.tag, child.content, child.children = "text", "", child.content, None
+    body = _MD.renderer.render(tokens, _MD.options, {})
+    page = ENV.get_template("page.html.j2").render(lang=lang, title=title, body=body, font_css="")
+    return ENV.get_template("page.html.j2").render(lang=lang, title=title, body=body, font_css=font_face_css(page))

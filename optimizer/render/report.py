@@ -1,0 +1,308 @@
+"""Reports for people: the prefecture's proposal report and the advisor's proposal for one municipality.
+
+Both are produced as Markdown from Jinja templates (``templates/*.md.j2``) and converted to one
+self-contained HTML page (styles and a Japanese font subset inline, images as data URIs) with
+markdown-it, so they open on closed networks. Every text comes from the catalogue
+(:mod:`optimizer.text`) in the run's language; every cell of user text is escaped for Markdown
+(it is shown as text, never as markup) and markdown-it escapes any HTML. Every report ends with
+the assumptions: the data's sources, synthetic data marked plainly, and the settings of the run
+with their sources (from the knobs of :mod:`optimizer.config`).
+
+This module renders finished results (a :class:`~optimizer.solve.plan.Proposal`, a match
+result); it computes nothing.
+"""
+
+from __future__ import annotations
+
+from ..config import ModelParameters, Scenario, knobs
+from ..inputs.dataset import SOURCES
+from ..text import Items, Msg, say, t as text
+from .charts import roadmap_png
+from .maps import MapView, plan_html, plan_png
+from .pages import ENV, Bold, cell, markdown_to_html
+
+
+class Fmt:
+    """Numbers written for people in one language: yen in 百万円 (M yen), whole yen, percent, lists."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def t(self, key: str, **kw):
+        return text(self.lang, key, **kw)
+
+    def say(self, msg) -> str:
+        return say(msg, self.lang)
+
+    def yen(self, v: float) -> str:
+        return self.t("fmt.million_yen", v=v / 1e6)
+
+    def exact(self, v) -> str:
+        """Whole yen, for tables whose rows must visibly add up to the total."""
+        return self.t("fmt.yen", v=int(v))
+
+    def join(self, items) -> str:
+        return say(Items(items), self.lang)
+
+
+def _render(template: str, lang: str, **context) -> str:
+    f = Fmt(lang)
+    return ENV.get_template(template).render(t=f.t, lang=lang, **context)
+
+
+# --- the pieces of a report -----------------------------------------------------------------------------------
+def _value(f: Fmt, name: str, k, v) -> str:
+    """A knob's value in words: percent for shares, units, choices and lists in the language."""
+    if isinstance(v, bool):
+        return f.t("report.yesno")[0 if v else 1]
+    if k.choices and isinstance(v, str):
+        return f.t(f"choice.{v}")
+    if isinstance(v, list):
+        if not v:
+            return "-"
+        if name == "pairing_hazards":
+            return f.join(Msg(f"hazard.{h}") for h in v)
+        return f.join(" + ".join(x) if isinstance(x, list) else str(x) for x in v)
+    if isinstance(v, str):
+        return f.t(f"choice.{v}") if v in ("all", "none") else v
+    if k.unit == "share":
+        return f"{v * 100:g}%"
+    if k.unit:
+        return f.t(f"unit.{k.unit}", v=v)
+    return f"{v:g}"
+
+
+def assumptions(data, scenario, lang: str) -> dict:
+    """The assumptions section's context: sources, the hazard source, and every knob with its value and source."""
+    f = Fmt(lang)
+    supplied = data.hazard is not None and (data.hazard["source"] == "file").any()
+    rows = []
+    for obj, cls in ((scenario, Scenario), (scenario.model, ModelParameters)):
+        for name, k in knobs(cls).items():
+            if k.kind == "budget":
+                continue
+            label = k.ja if lang == "ja" else k.en
+            source = k.source_ja if lang == "ja" else k.source_en
+            rows.append([label, _value(f, name, k, getattr(obj, name)), f.t(f"knob.kind.{k.kind}"), source])
+    return {"sources": SOURCES, "synthetic": bool(data.synthetic_rows),
+            "params_lines": [f.t("report.hazard_source", src=f.t("report.src_words")[1 if supplied else 0]),
+                             f.t("report.one_off_note"), f.t("report.font_credit")],
+            "knob_headers": f.t("report.knob_cols"), "knob_rows": rows}
+
+
+def shares_table(g, f: Fmt) -> dict:
+    """The members' table (savings, own account, share, transfer, Shapley) with its total row, and the method."""
+    cols = ("annual_savings_yen", "own_npv_yen", "share_yen", "transfer_yen", "shapley_yen")
+    yes, no = f.t("report.yes"), f.t("report.no")
+    rows = [[x["name"], f.t("report.existing") if x["role"] == "existing" else f.t("report.joining")]
+            + [f.exact(x[k]) for k in cols] + [yes if x["better_than_outside_option"] else no] for x in g.shares]
+    rows.append([Bold(f.t("report.total")), ""] + [f.exact(sum(x[k] for x in g.shares)) for k in cols] + [""])
+    a = g.allocation
+    core = (f.t("report.core_na") if a["in_core"] is None else f.t("report.core_ok") if a["in_core"]
+            else f.t("report.core_empty", e=f.yen(a["epsilon_yen"])))
+    headers = [f.t(f"report.{k}") for k in ("name", "role", "share_savings", "own", "share", "transfer", "shapley",
+                                             "better")]
+    return {"headers": headers, "rows": rows, "core": core}
+
+
+def _group(data, scenario, g, f: Fmt) -> dict:
+    s, mu = data.survey, data.municipalities
+    kind = f.t("report.kind_new") if g.kind == "new" else f.t("report.kind_expand", g=g.base_group_id)
+    prefs = data.prefecture_names(g.members)
+    cross = f.t("report.cross", prefs=Items(prefs, "sep.dot")) if len(prefs) > 1 else ""
+    out = {"heading": f"{g.id}: {kind}{cross}", "expand_rule": None}
+    if g.base_group_id:
+        cap = int(data.groups.at[g.base_group_id, "max_members"]) if g.base_group_id in data.groups.index else "-"
+        out["expand_rule"] = f.t("report.expand_rule", join=scenario.join_link_km, mj=scenario.max_joiners, cap=cap,
+                                 lo=scenario.min_size, hi=scenario.max_size, dist=scenario.max_member_distance_km)
+    rows = []
+    for c in g.members:
+        role = f.t("report.joining") if (g.kind == "new" or c in g.joining) else f.t("report.existing")
+        renew = [str(s.at[c, "next_renewal_fy"])] if c in s.index else []
+        if c in s.index and s.at[c, "second_renewal_fy"] is not None:
+            renew.append(str(s.at[c, "second_renewal_fy"]))
+        coast = f.t("report.coastal") if mu.at[c, "coastal"] else f.t("report.inland")
+        rows.append([c, mu.at[c, "name"], role, f"{int(mu.at[c, 'population']):,}",
+                     s.at[c, "vendor"] if c in s.index else "", ", ".join(renew), coast])
+    out["member_headers"] = [f.t(f"report.{k}") for k in ("code", "name", "role", "pop", "vendor", "renew")] + [
+        f"{f.t('report.coastal')}/{f.t('report.inland')}"]
+    out["member_rows"] = rows
+    fy0 = scenario.planning_fy
+    study = f"FY{fy0}" if g.go_live_fy - 1 <= fy0 else f"FY{fy0}–{g.go_live_fy - 1}"
+    steps = [f.t("report.plan_step", fy=fy0, study=study, vendor=g.vendor)]
+    for k, step in enumerate(g.timeline):
+        word = f.t("report.founding") if k == 0 and g.kind == "new" else f.t("report.joins")
+        names = Items(data.name(c) for c in step["joining"])
+        steps.append(f.say(Msg("report.step_one" if len(step["joining"]) == 1 else "report.step_many",
+                               fy=step["fy"], word=word, names=names)))
+    out["timeline"] = steps
+    r = g.reduction_rate
+    out["costs"] = [
+        [f.t("report.baseline"), f.yen(g.baseline_cost_yen)],
+        [f.t("report.range"), f"{r['p10']:.0%} / {r['p50']:.0%} / {r['p90']:.0%}"],
+        [f.t("report.savings"), f.yen(g.annual_savings_yen)],
+        [f.t("report.coordination"), f.yen(g.coordination_cost_yen)],
+        [f.t("report.savings_range"), f"{f.yen(g.savings_at(r['p10']))} – {f.yen(g.savings_at(r['p90']))}"],
+        [f.t("report.oneoff"), f.yen(g.one_off_cost_yen)],
+        [f.t("report.subsidy"), f.yen(g.subsidy_yen)],
+        [f.t("report.npv"), f"{f.yen(g.npv_yen)} ({f.exact(round(g.npv_yen))})"],
+        [f.t("report.national"), f.yen(g.national_npv_yen)],
+    ]
+    out["shares"] = shares_table(g, f) if g.shares else None
+    c = g.continuity
+    out["continuity_score"] = f"{f.t('report.score')}: **{c.score}** / 100" + f.t(
+        "report.cont_parts", p=c.components["pairing"], s=c.components["spread"], r=c.components["reachability"],
+        d=c.max_distance_km)
+    pairing = f.t("report.pairing_ok") if c.pairing_ok else f.t("report.pairing_ng")
+    pairing += "".join(f.t("report.exposed_list", hazard=Msg(f"hazard.{h}"), names=Items(data.name(x) for x in xs))
+                       for h, xs in (c.exposed or {}).items())
+    out["pairing"] = pairing
+    out["warnings"] = [f.say(w) for w in g.warnings]
+    return out
+
+
+def group_labels(data, plan) -> list[str]:
+    """Short labels of a plan's groups: "P01 G042+3" for an expansion, "P02 A・B+2" for a new group."""
+    out = []
+    for g in plan.groups:
+        if g.base_group_id:
+            out.append(f"{g.id} {g.base_group_id}+{len(g.joining)}")
+        else:
+            top = sorted(g.members, key=lambda c: -int(data.municipalities.at[c, "population"]))
+            more = f"+{len(top) - 2}" if len(top) > 2 else ""
+            out.append(f"{g.id} {'・'.join(data.name(c) for c in top[:2])}{more}")
+    return out
+
+
+def plan_label(plan, lang: str) -> str:
+    """How a plan stands, for the report: the proven optimum, the best found, or the n-th best."""
+    if plan.rank <= 1:
+        return text(lang, "report.alt_best" if plan.status == "OPTIMAL" else "report.alt_best_unproven")
+    return text(lang, "report.alt_rank", n=plan.rank, pct=plan.below_best)
+
+
+def _roadmap(data, run, f: Fmt) -> dict | None:
+    plan = run.best
+    h = plan.horizon
+    if not plan.kpi:
+        return None
+    head = (f.t("report.single_wave") if h.get("single_wave") else
+            f.t("report.horizon", a=h["from_fy"], b=h["to_fy"], c=h["first_go_live_fy"]))
+    rows = [[f"FY{k['fy']}", k["municipalities_in_groups"], k["groups"], k["cloud_municipalities"],
+             f.exact(k["annual_savings_yen"]), f.exact(k["cumulative_npv_yen"])] for k in plan.kpi]
+    after = round(plan.npv_after_horizon)
+    total = plan.kpi[-1]["cumulative_npv_yen"] + after
+    rows.append([f.t("report.after", h=plan.scenario.model.horizon_years), "", "", "", "", f.exact(after)])
+    rows.append([Bold(f.t("report.plan_npv")), "", "", "", "", Bold(f.exact(total))])
+    out = {"head": head, "rows": rows, "by_prefecture": None, "left_out": None}
+    if len(plan.prefectures) > 1 and run.by_prefecture:  # several prefectures: each one's count by year
+        prefs = [r for r in run.by_prefecture if r["prefecture_code"] in plan.prefectures]
+        out["by_prefecture"] = {"headers": [f.t("report.pref")] + [f"FY{k['fy']}" for k in plan.kpi],
+                                "rows": [[r["prefecture"]] + [k["municipalities_in_groups"] for k in r["kpi"]]
+                                         for r in prefs]}
+    if plan.left_out:
+        out["left_out"] = [[r["code"], r["name"], f.t(f"reason.{r['reason_code']}")] for r in plan.left_out]
+    return out
+
+
+def plan_markdown(data, run, lang: str = "ja") -> str:
+    """The prefecture's report (report.md) of a :class:`~optimizer.solve.plan.Proposal`."""
+    f = Fmt(lang)
+    plan = run.best
+    scenario = plan.scenario
+    m = data.municipalities
+    prefs = sorted(m.loc[m["prefecture_code"].isin(plan.prefectures), "prefecture"].unique())
+    title = f.t("report.title") + f.t("report.title_sep") + f.join(prefs) if lang == "en" else (
+        f.t("report.title") + f.t("report.title_sep") + "・".join(prefs))
+    gap = "n/a" if plan.gap != plan.gap else f"{plan.gap:.2%}"
+    bound = f.yen(plan.best_bound) if plan.best_bound == plan.best_bound else "n/a"
+    lp = f.t("report.lp_bound") if plan.stats.get("bound_source") == "LP relaxation" else ""
+    alone = f.join(data.name(c) for c in plan.eligible_alone) or "-"
+    summary = [
+        f"{f.t('report.status')}: **{plan.status}**; {f.t('report.objective')} {cell(f.yen(plan.objective))}; "
+        f"{f.t('report.bound')} {cell(bound)}{lp}; {f.t('report.gap')} {gap}",
+        f"{f.t('report.groups')}: {len(plan.groups)}; NPV {cell(f.yen(sum(g.npv_yen for g in plan.groups)))}; "
+        f"{f.t('report.savings')} {cell(f.yen(sum(g.annual_savings_yen for g in plan.groups)))}",
+        f"{f.t('report.alone')}: {cell(alone)} ({f.t('report.left_out')}: {len(plan.left_out)})",
+    ]
+    note = f.t("report.fy_shipped") if plan.synthetic and scenario.planning_fy == 2018 else ""
+    alternatives = None
+    files_note = None
+    if len(run.plans) > 1:
+        alternatives = [[str(p.rank), plan_label(p, lang), f.yen(p.objective), f.yen(plan.objective - p.objective),
+                         len(cmp["only_in_b"]) if p is not plan else 0] for p, cmp in zip(run.plans, run.comparisons)]
+        n = len(run.plans)
+        files_note = f.t("report.alt_files", n="2" if n == 2 else (f"2〜{n}" if lang == "ja" else f"2-{n}"))
+    bands = [[b["band"], b["eligible"], b["placed"], f.exact(b["annual_savings_yen"]), f.exact(b["share_yen"])]
+             for b in plan.participation]
+    return _render("report.md.j2", lang, title=title, summary=summary,
+                   data_year=f.t("report.data_year", fy=scenario.planning_fy, fy_note=note),
+                   alternatives=alternatives, alternatives_files=files_note, bands=bands,
+                   roadmap=_roadmap(data, run, f), groups=[_group(data, scenario, g, f) for g in plan.groups],
+                   **assumptions(data, scenario, lang))
+
+
+def plan_files(data, run, lang: str = "ja") -> dict[str, bytes | str]:
+    """report.md, report.html, roadmap.png, map.png and map.html of a proposal run (rendered in memory); each
+    alternative's maps in ``altK/``."""
+    plans = run.plans
+    png = plan_png(data, MapView.of_plan(plans[0]), lang)
+    md = plan_markdown(data, run, lang)
+    word = text(lang, "report.plan_word")
+
+    def nav(here: int) -> list[tuple[str, str | None]] | None:
+        if len(plans) < 2:
+            return None
+        prefix = "" if here == 1 else "../"
+        return [(f"{word}{k}", None if k == here else prefix + ("map.html" if k == 1 else f"alt{k}/map.html"))
+                for k in range(1, len(plans) + 1)]
+
+    road = roadmap_png(data, plans[0], group_labels(data, plans[0]), lang)
+    files = {"map.png": png, "map.html": plan_html(data, MapView.of_plan(plans[0]), lang, nav=nav(1)), "report.md": md,
+             "roadmap.png": road,
+             "report.html": markdown_to_html(md, text(lang, "report.title"), lang, {"map.png": png, "roadmap.png": road})}
+    for k, p in enumerate(plans[1:], start=2):
+        files[f"alt{k}/map.png"] = plan_png(data, MapView.of_plan(p), lang)
+        files[f"alt{k}/map.html"] = plan_html(data, MapView.of_plan(p), lang, nav=nav(k))
+    return files
+
+
+def match_markdown(data, res, lang: str = "ja") -> str:
+    """The advisor's proposal (match_report.md) of a match result with its precedents."""
+    f = Fmt(lang)
+    options = []
+    for o in res.options:
+        who = o.group_id or f.join(data.name(p) for p in o.partners) or "-"
+        lines = []
+        if o.kind != "alone":
+            lines += [f"{f.t('report.npv')} ({res.name}): {f.yen(o.own['npv_yen'])}; "
+                      f"{f.t('report.savings')} {f.yen(o.own['annual_savings_yen'])}",
+                      f"{f.t('report.npv')} ({f.t('report.group_word')}): {f.yen(o.npv_yen)}; {f.t('report.score')} "
+                      f"{o.continuity_score}; {f.t('report.golive')} FY{o.go_live_fy}"]
+        lines += [f.say(r) for r in o.reasons]
+        options.append({"heading": f"{o.rank}. {f.t(f'match.kind.{o.kind}')}: {who}", "lines": lines})
+    top = next((o for o in res.options if o.kind != "alone" and o.rank == 1), None)
+    shares = shares_table(top.group, f) if top is not None and top.group is not None and top.group.shares else None
+    precedents = [[p["group_id"], p["name"] or "-", p["members"], f"{p['population']:,}", p["similarity"],
+                   f.join(f.say(w) for w in p["why"])] for p in res.precedents]
+    headers = ["ID", f.t("report.name"), f.t("report.members"), f.t("report.pop"), f.t("report.similarity"),
+               f.t("report.why")]
+    return _render("match.md.j2", lang, title=f.t("report.match_title", name=res.name),
+                   note=f.say(res.note) if res.note else None, options=options,
+                   shares=shares, precedent_headers=headers, precedents=precedents,
+                   **assumptions(data, res.scenario, lang))
+
+
+def match_files(data, res, lang: str = "ja") -> dict[str, bytes | str]:
+    """The advisor's proposal: match_report.md/.html and its maps (``match_*`` names, so that a proposal
+    written to the same folder keeps its own map and report)."""
+    title = text(lang, "report.match_title", name=res.name)
+    view = MapView.of_match(res, bool(data.synthetic_rows))
+    png = plan_png(data, view, lang, highlight=res.municipality, title=title)
+    md = match_markdown(data, res, lang)
+    return {"match_report.md": md, "match_report.html": markdown_to_html(md, title, lang, {"match_map.png": png}),
+            "match_map.png": png, "match_map.html": plan_html(data, view, lang, highlight=res.municipality)}
+
+
+__all__ = ["plan_files", "plan_markdown", "match_files", "match_markdown", "markdown_to_html", "group_labels",
+           "assumptions"]
