@@ -121,37 +121,61 @@ class ModelParameters:
         source_en="assumption (no per-scope figure in the sources); used with cost_scope = core_internal only",
         source_ja="仮定（範囲別の数値が出典にない）；移行する業務システムが基幹系と内部系のときのみ")
 
-    # --- reduction rate of a group: location r = r0 + size_slope ln(n) - gap_penalty log10(pmax/pmin)
-    #     - switch_penalty (share of members changing package); outcome = r + N(0, sigma) with probability
-    #     1 - shortfall_p, r - shortfall + N(0, sigma) otherwise
-    reduction_r0: float = knob(
-        0.29, unit="share", lo=-1, hi=1, kind="fitted", ja="削減率の定数項", en="reduction rate intercept",
-        source_en="fitted by benchmarks/calibration.py (2016 spread of 45 groups and 11 case studies)",
-        source_ja="2016年の45グループの分布と11事例から推定")
-    reduction_size_slope: float = knob(0.055, lo=-1, hi=1, kind="fitted", ja="削減率の規模係数（ln n）",
-                                       en="reduction rate size slope (ln n)",
-                                       source_en="fitted with reduction_r0", source_ja="削減率の定数項と同時に推定")
-    reduction_gap_penalty: float = knob(
-        0.01, lo=0, hi=1, ja="規模差による削減率の低下（人口比の桁あたり）", en="reduction lost per decade of population gap",
-        source_en="assumption: scale differences are a known difficulty (MIC 2016)",
-        source_ja="仮定：規模差は既知の課題（総務省 2016）")
-    reduction_switch_penalty: float = knob(
-        0.05, unit="share", lo=0, hi=1, ja="ベンダ移行による削減率の低下", en="reduction lost by changing package",
-        source_en="assumption: re-learning and customisation", source_ja="仮定：業務の習熟とカスタマイズ")
-    reduction_sigma: float = knob(0.06, unit="share", lo=1e-6, hi=1, ja="削減率のばらつき（標準偏差）",
-                                  en="reduction rate noise (sd)",
-                                  source_en="assumption, chosen so the model spreads like the 2016 report",
-                                  source_ja="仮定：2016年の分布に合うように設定")
-    reduction_shortfall_p: float = knob(0.25, unit="share", lo=0, hi=1, ja="削減が不十分なグループの割合",
-                                        en="share of groups that fall short",
-                                        source_en="assumption (9 of 45 groups below 20% in 2016)",
-                                        source_ja="仮定（2016年に45グループ中9が20%未満）")
-    reduction_shortfall: float = knob(0.20, unit="share", lo=0, hi=1, ja="不十分な場合の削減率の低下",
-                                      en="how far a shortfall falls", source_en="assumption", source_ja="仮定")
-    reduction_min: float = knob(0.0, unit="share", lo=0, hi=1, ja="削減率の下限", en="lowest reduction rate",
-                                source_en="assumption", source_ja="仮定")
-    reduction_max: float = knob(0.70, unit="share", lo=0, hi=1, ja="削減率の上限", en="highest reduction rate",
-                                source_en="assumption: no reported cut above 65%", source_ja="仮定：65%を超える報告がない")
+    # --- the value of sharing one system (optimizer/model/cost.py): a group runs its largest member's system,
+    # extended to the other members; its annual saving is sharing_saving x (sum of the members' running costs - the
+    # largest); FITTED by tools/fit_value_model.py (maximum likelihood on the running-cost case studies and the 2016
+    # distribution of 45 groups' reductions; bootstrap for the standard error)
+    sharing_saving: float = knob(
+        0.493, unit="share", lo=0, hi=1, kind="fitted", ja="共有による削減割合（最大団体以外の経費に対して）",
+        en="saving from sharing (share of the other members' running cost)",
+        source_en="fitted by tools/fit_value_model.py: maximum likelihood on 6 running-cost case studies and the 2016 "
+                  "spread of 45 groups' reductions (11/18/7/9 over >=40/30-40/20-30/<20%)",
+        source_ja="6件の運用経費の事例と2016年の45グループの削減率の分布から最尤推定")
+    sharing_saving_sd: float = knob(0.024, unit="share", lo=0, hi=1, kind="fitted",
+                                    ja="共有による削減割合の標準誤差", en="standard error of the saving from sharing",
+                                    source_en="bootstrap over the cases and the 2016 bin counts (200 refits)",
+                                    source_ja="事例と2016年の分布のブートストラップ（200回の再推定）")
+    outcome_sd: float = knob(0.073, unit="share", lo=1e-6, hi=1, kind="fitted",
+                             ja="グループごとの削減率のばらつき（標準偏差）", en="spread of a group's outcome (sd of its rate)",
+                             source_en="fitted with sharing_saving: what the model does not explain of a group's reported "
+                                       "reduction", source_ja="削減割合と同時に推定：モデルで説明できない各グループの削減率の差")
+    system_share: float = knob(
+        0.8, unit="share", lo=0, hi=1, ja="共有できる経費の割合（システム本体）", en="share of the running cost that is the system",
+        source_en="assumption: package, infrastructure and operation; the rest (interfaces, local work) stays with each "
+                  "member. Only splits the shared cost among members (own accounts), not the group's saving",
+        source_ja="仮定：パッケージ・基盤・運用。残り（連携・庁内作業）は各団体に残る。団体間の経費の分け方だけに影響し、"
+                  "グループの削減額には影響しない")
+    standard_below_pop: float = knob(
+        20_000.0, unit="residents", lo=1, hi=1e8, kind="fitted", ja="業務がすべて標準で共有できる人口（これ以下）",
+        en="population up to which a member's work is all standard",
+        source_en="calibrated (tools/fit_value_model.py) on who really joins: the 2016 share of cloud adopters in a "
+                  "joint cloud by population band (45% under 50 thousand, 27%, 14%, none at 500 thousand or more)",
+        source_ja="較正（tools/fit_value_model.py）：2016年のクラウド導入団体のうち自治体クラウドの割合（人口規模別）")
+    custom_from_pop: float = knob(
+        5_000_000.0, unit="residents", lo=1, hi=1e8, kind="fitted", ja="業務がすべて独自（共有できない）となる人口（これ以上）",
+        en="population from which a member's work is all its own (nothing to share)",
+        source_en="calibrated with standard_below_pop: larger municipalities carry more functions of their own "
+                  "(中核市・政令市), which drives customisation (MIC 2016); between the two, the share that cannot be "
+                  "shared rises linearly in log population",
+        source_ja="standard_below_popと同時に較正：規模が大きいほど独自の事務（中核市・政令市）が多く、カスタマイズが増える"
+                  "（総務省 2016）。両者の間では共有できない割合が人口の対数に比例して増える")
+    standardisation_years: float = knob(
+        5.0, unit="years", lo=0, hi=50, ja="業務標準化の一時費用（独自部分の運用経費の年数）",
+        en="one-off cost of standardising work (years of the non-standard part's running cost)",
+        source_en="assumption: rebuilding the non-standard work costs what running it costs over one contract term "
+                  "(5 years); own staff work, not eligible for 特別交付税. standard_below_pop and custom_from_pop are "
+                  "calibrated with it",
+        source_ja="仮定：独自部分の業務を標準に合わせる費用は、その部分の1契約期間（5年）分の運用経費。職員の作業で特別交付税の"
+                  "対象外。standard_below_pop・custom_from_popはこの値で較正")
+    switch_penalty: float = knob(0.05, unit="share", lo=0, hi=1, ja="パッケージを移行する団体の経費増（年あたり）",
+                                 en="running cost a member changing package loses",
+                                 source_en="assumption: re-learning and customisation, a share of the member's running "
+                                           "cost each year", source_ja="仮定：業務の習熟とカスタマイズ（各年の経費に対する割合）")
+    post_migration_cost_factor: float = knob(
+        1.0, lo=0.1, hi=10, ja="移行後の運用経費の水準（倍）", en="running cost level after migration (times)",
+        source_en="1 = the FY2017 cost level of the curve; reported post-migration running costs of the standardisation "
+                  "era are 1.6x (Tokyo estimate) to 2.3x on average and up to 5.7x (中核市, 2025)",
+        source_ja="1 = 経費曲線のFY2017の水準。標準化後の移行後の運用経費は1.6倍（東京都の試算）、中核市平均2.3倍・最大5.7倍（2025年）")
 
     # --- one-off costs (yen): ASSUMED, order-of-magnitude (no per-item figures in the sources)
     planning_group_yen: float = knob(5_000_000, **ONE_OFF, ja="共同化計画（グループあたり）", en="joint planning per group")
@@ -217,9 +241,22 @@ class ModelParameters:
     # --- coordination: members' staff travel to the group's meetings
     coordination_yen_per_km: float = knob(
         10_000.0, unit="yen/km/year", lo=0, hi=1e9, ja="調整費（片道1kmあたり・年）", en="coordination cost per km a year",
-        source_en="assumption: 24 round trips a year by 2 staff to the central member, 37 yen/km by car (国家公務員等の旅費) "
+        source_en="assumption: 24 round trips a year by 2 staff, to meetings held in turn at the members (a member's cost "
+                  "follows its mean distance to the others), 37 yen/km by car (国家公務員等の旅費) "
                   "plus staff time at 40 km/h and 3,500 yen/h",
-        source_ja="仮定：年24往復・2名、車賃37円/km（国家公務員等の旅費）と移動時間（時速40km・3,500円/時）")
+        source_ja="仮定：年24往復・2名、会議は構成団体の持ち回り（各団体の経費は他団体までの平均距離に比例）、車賃37円/km"
+                  "（国家公務員等の旅費）と移動時間（時速40km・3,500円/時）")
+
+    cross_prefecture_yen: float = knob(
+        30_000_000, unit="yen", lo=0, hi=1e10, kind="fitted", ja="県境を越える調整費（追加の都道府県1つあたり・年）",
+        en="cross-prefecture coordination per extra prefecture a year",
+        source_en="calibrated (tools/fit_value_model.py) on who really groups with whom: 4 of the 59 real groups (2017) "
+                  "cross a prefecture line; fitted on 東北・中部・中国・九州, checked on 関東・近畿・四国. It stands for all "
+                  "that keeps groups within a prefecture (two prefectures' support programmes and councils to align), "
+                  "not an observed price",
+        source_ja="較正（tools/fit_value_model.py）：実在の59グループ（2017年）のうち県境を越えるのは4。東北・中部・中国・九州で"
+                  "推定し、関東・近畿・四国で確認。グループを県内にとどめる要因（2県の支援施策・協議会の調整）全体を表す値で、"
+                  "観測された価格ではない")
 
     # --- continuity (0-100 score: pairing 40, spread 30, reachability 30): ASSUMED weights and distances
     support_km: float = knob(60.0, unit="km", lo=1e-6, hi=3000, ja="相互支援の相手までの距離", en="support distance",
@@ -238,12 +275,12 @@ class ModelParameters:
     def __post_init__(self):
         problems = range_problems(self, "model.")
         if not problems:
-            if not self.reduction_shortfall_p < 1:
-                problems.append(("model.reduction_shortfall_p", Msg("config.below_one")))
             if self.core_running_share + self.internal_running_share > 1:
                 problems.append(("model.internal_running_share", Msg("config.shares_at_most_one")))
-            if self.reduction_min > self.reduction_max:
-                problems.append(("model.reduction_min", Msg("config.min_above_max")))
+            if self.custom_from_pop <= self.standard_below_pop:
+                problems.append(("model.custom_from_pop", Msg("config.custom_below_standard")))
+            if self.system_share < self.sharing_saving:
+                problems.append(("model.system_share", Msg("config.system_below_saving", saving=self.sharing_saving)))
         if problems:
             raise InputError([Problem("scenario", None, k, m, label="key") for k, m in problems])
 

@@ -50,13 +50,16 @@ def least_core_epsilon(coalition_values: dict[str, int]) -> float:
     return res.x[-1] * 1e6
 
 
-def check_group_money(g: dict) -> None:
-    """Shares sum to the value to the yen; no member below its outside option; in the core when it is non-empty."""
+def check_group_money(g: dict, plan_epsilon: int = 0) -> None:
+    """Shares sum to the value to the yen; no member below staying alone, nor more than the plan's epsilon below its
+    outside option; within the group, no sub-group beats the shares by more than the plan's epsilon where the
+    group's own core is non-empty (least core otherwise)."""
     shares = g["shares"]
     assert sum(s["share_yen"] for s in shares) == g["value_yen"]
     assert sum(s["own_npv_yen"] for s in shares) == g["value_yen"]
     assert sum(s["annual_savings_yen"] for s in shares) == g["annual_savings_yen"]
-    assert all(s["share_yen"] >= s["outside_option_yen"] for s in shares)
+    assert all(s["share_yen"] >= 0 for s in shares)
+    assert all(s["share_yen"] >= s["outside_option_yen"] - plan_epsilon - len(shares) for s in shares)
     cv = g["coalition_values"]
     if cv is None:
         return
@@ -67,7 +70,7 @@ def check_group_money(g: dict) -> None:
     worst = min(sum(x[p] for p in k.split(",")) - v for k, v in cv.items())
     if eps <= 1.0:  # the core is non-empty: the allocation must be in it (rounding: a yen per player)
         assert g["allocation"]["in_core"] is True
-        assert worst >= -len(x)
+        assert worst >= -len(x) - plan_epsilon
     else:
         assert g["allocation"]["in_core"] is False
         assert g["allocation"]["epsilon_yen"] == pytest.approx(eps, abs=len(x) + 1)

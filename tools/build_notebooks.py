@@ -39,8 +39,16 @@ NOTEBOOKS = {
              "'annual_savings_yen', 'npv_yen', 'continuity_score', 'pairing_ok']]"),
         code("from optimizer.render.maps import MapView, plan_png\ndisplay(Image(plan_png(data, MapView.of_plan(plan))))"),
         code("members = plan.to_frame().assign(name=lambda d: d.code.map(data.name))\nmembers.head(20)"),
-        code("# shares of the first proposed group: population, equal split, Shapley\n"
-             "g = plan.groups[0]\nlg.score(data, g.members, go_live=g.go_live_fy, base_group=g.base_group_id).shares_frame()"),
+        md("## Shares, stability and the 負担金 rule\n\nShares are set for the whole plan: no candidate group may give all "
+           "its members more than the plan does (the plan's core), or the plan states by how much the strongest "
+           "candidates beat it (ε) and lists them. Each member's best alternative is what it could get elsewhere. "
+           "For each group, the nearest 均等割 + 人口割 rule to the shares, and the transfers that make it exact."),
+        code("import pandas as pd\nst = plan.stability\nprint('in core:', st['in_core'], '| epsilon:', f\"{st['epsilon_yen']:,} yen\","
+             " '| candidates checked:', st['candidates'])\npd.DataFrame(st['blocking'])"),
+        code("g = plan.groups[0]\nprint(g.id, g.members, g.cost_split['equal_weight'], '均等割 +', "
+             "g.cost_split['population_weight'], '人口割')\n"
+             "g.shares_frame()[['code', 'name', 'role', 'own_npv_yen', 'share_yen', 'outside_option_yen', 'transfer_yen']]"
+             ".assign(formula_difference_yen=lambda d: d.code.map(g.cost_split['transfers_yen']))"),
     ],
     "02_advisor_proposal.ipynb": [
         md("# 02 · 支援アドバイザー向け提案 (advisor proposal)\n\n\"Where should 小坂町 go, and why?\" Ranked options "

@@ -379,7 +379,7 @@ def match(ctx: Context, code: str, plan, top: int = 5) -> MatchResult:
     elif not any(o.admissible for o in options):
         alone_reasons.append(Msg("match.none_admissible"))
         for o in sorted(options, key=lambda o: -o.model_score)[:3]:
-            rules = Items(o.breaks_rules or ["individual_rationality"])
+            rules = Items(Msg(f"rule.name.{r}") for r in (o.breaks_rules or ["individual_rationality"]))
             alone_reasons.append(Msg("match.blocked", group=o.group_name or o.group_id, why=rules))
     alone = Option("alone", None, [], 0.0, 0.0, 0.0, None, None,
                    {"npv_yen": 0, "annual_savings_yen": 0, "share_yen": 0, "transfer_yen": 0,

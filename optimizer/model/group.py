@@ -56,6 +56,7 @@ class GroupScore:
     shares: list[dict] | None = None
     allocation: dict | None = None  # method, in_core, epsilon_yen
     coalition_values: dict[str, int] | None = None
+    cost_split: dict | None = None  # the nearest 均等割 + 人口割 formula to the shares (sharing.cost_split)
     value_yen: int | None = None  # the municipal value being shared (new group: its NPV; expansion: the increment)
     violations: list[dict] = field(default_factory=list)  # {"rule": name, "message": Msg}
     warnings: list[Msg] = field(default_factory=list)
@@ -171,7 +172,7 @@ def score_group(
         go_live_fy=int(one["go_live"]),
         vendor=ctx.vendor_names[int(one["vendor"])],
         baseline_cost_yen=float(one["baseline"]),
-        reduction_rate=cost.reduction_distribution(float(one["loc"]), ctx.model),
+        reduction_rate=cost.rate_distribution(float(one["rate"]), float(one["structure"]), ctx.model),
         annual_savings_yen=float(one["annual"]),
         one_off_cost_yen=float(one["one_off"]),
         subsidy_yen=float(one["subsidy"]),

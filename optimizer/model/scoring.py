@@ -56,41 +56,50 @@ def unique_rows(a: np.ndarray) -> np.ndarray:
     return s[keep]
 
 
-def _reduction_location(ctx: Context, P: np.ndarray, valid: np.ndarray, switch: np.ndarray) -> np.ndarray:
-    n = valid.sum(axis=1)
-    p = np.maximum(ctx.registry_population[P], 100.0)
-    pmax = np.where(valid, p, 1.0).max(axis=1)
-    pmin = np.where(valid, p, np.inf).min(axis=1)
-    with np.errstate(divide="ignore"):
-        gap = np.where(n >= 2, np.log10(pmax / pmin), 0.0)
-    share = (switch & valid).sum(axis=1) / np.maximum(n, 1)
-    return cost.reduction_location(n, gap, share, ctx.model)
+def _running(ctx: Context, M: np.ndarray, present: np.ndarray, switch: np.ndarray, k_i: np.ndarray) -> dict:
+    """Each present member's annual saving in the shared system (:func:`optimizer.model.cost.shared_system`, its
+    人口割 share of the shared system) less its coordination ``k_i`` and its share of the cross-prefecture cost."""
+    P = np.where(M >= 0, M, 0)
+    parts = cost.shared_system(ctx.baseline[P], ctx.registry_population[P], present, switch, ctx.model)
+    annual_i = np.where(present, parts["own"] - k_i - _cross_prefecture(ctx, P, present, parts["weight"]), 0.0)
+    return {**parts, "annual_i": annual_i}
 
 
-def _status_quo(ctx: Context, base: Base | None, width: int) -> tuple[float, np.ndarray]:
-    """An expanded group's expected rate today and its members' coordination costs (first columns of
-    ``width``): what an expansion is valued against. ``(0, zeros)`` for a new group."""
-    old_k = np.zeros(width)
+def _cross_prefecture(ctx: Context, P: np.ndarray, valid: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Each member's share (by population) of its group's annual cost of coordinating two prefectures' support
+    programmes: ``cross_prefecture_yen`` for every prefecture beyond the first (rows x columns)."""
+    pref = np.sort(np.where(valid, ctx.prefecture[P], -1), axis=1)
+    distinct = ((pref[:, 1:] != pref[:, :-1]) & (pref[:, 1:] >= 0)).sum(axis=1) + (pref[:, 0] >= 0)
+    extra = np.maximum(distinct - 1, 0) * ctx.model.cross_prefecture_yen
+    return extra[:, None] * weight
+
+
+def status_quo(ctx: Context, base: Base | None, width: int) -> np.ndarray:
+    """The annual saving each member of an expanded group has today (first columns of ``width``, zeros after): what
+    an expansion is valued against. Zeros for a new group."""
+    old = np.zeros(width)
     if base is None:
-        return 0.0, old_k
-    b = base.idx[None, :]
-    old = _reduction_location(ctx, b, np.ones_like(b, dtype=bool), np.zeros_like(b, dtype=bool))
-    old_k[: base.size] = coordination_batch(ctx, b)[0]
-    return float(cost.expected_reduction(old, ctx.model)[0]), old_k
+        return old
+    M = base.idx[None, :]
+    valid = np.ones_like(M, dtype=bool)
+    old[: base.size] = _running(ctx, M, valid, ~valid, coordination_batch(ctx, M))["annual_i"][0]
+    return old
 
 
 def _one_off_terms(ctx: Context, P: np.ndarray, valid: np.ndarray, moving: np.ndarray, vendor: np.ndarray,
                    base: Base | None):
-    """One-off costs of each moving member at the group's package, each member's 財政力補正, the
-    group's planning cost (a new group of two or more) and its population-weighted 補正."""
+    """One-off costs of each moving member at the group's package (all, and those eligible for 特別交付税: all but
+    standardising its work), each member's 財政力補正, the group's planning cost (a new group of two or more) and
+    its population-weighted 補正."""
     m = ctx.model
     reg = ctx.registry_population[P]
     factor = ctx.migration_factor[ctx.vendor_code[P], vendor[:, None]]
-    one_off_i = np.where(moving, cost.member_one_off(reg, factor, m), 0.0)
+    eligible_i = np.where(moving, cost.member_one_off(reg, factor, m), 0.0)
+    one_off_i = eligible_i + np.where(moving, cost.standardisation(ctx.baseline[P], reg, m), 0.0)
     corr = ctx.subsidy_corr[P]
     fixed = np.where((valid.sum(axis=1) >= 2) & (base is None), m.planning_group_yen, 0.0)
     group_corr = (corr * reg * valid).sum(axis=1) / np.maximum((reg * valid).sum(axis=1), 1.0)
-    return one_off_i, corr, fixed, group_corr
+    return one_off_i, eligible_i, corr, fixed, group_corr
 
 
 def _wave_npv(annual, one_off, subsidy, timing, annuity, disc, n, base: Base | None):
@@ -108,7 +117,8 @@ def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarra
                 coordination: np.ndarray | None = None, timing: np.ndarray | None = None) -> dict:
     """Money figures of each row at a given package (vendor code) and go-live year.
 
-    For a new group a row of fewer than two members is worth nothing (NPV 0).
+    For a new group a row of fewer than two members is worth nothing (NPV 0). An expansion is
+    valued against the status quo (its existing members' savings today).
     ``coordination``: :func:`coordination_batch` of ``M`` if already computed; ``timing``: the
     members' timing costs (rows x columns) if already computed (they do not depend on the package).
     """
@@ -119,47 +129,56 @@ def money_batch(ctx: Context, M: np.ndarray, vendor: np.ndarray, year: np.ndarra
     cols = np.arange(M.shape[1])[None, :]
     moving = valid & (cols >= (base.size if base else 0))
     switch = ctx.vendor_code[P] != vendor[:, None]
-    loc = _reduction_location(ctx, P, valid, switch)
-    rate = cost.expected_reduction(loc, m)
-    baseline_i = ctx.baseline[P] * valid
-    baseline = baseline_i.sum(axis=1)
     coord_i = coordination_batch(ctx, M) if coordination is None else coordination
-    annual = rate * baseline - coord_i.sum(axis=1)
-    old_rate, old_coord_i = _status_quo(ctx, base, M.shape[1])  # what an expansion is valued against
-    if base is not None:
-        annual = annual - old_rate * float(ctx.baseline[base.idx].sum()) + old_coord_i.sum()
-    one_off_i, corr, fixed, group_corr = _one_off_terms(ctx, P, valid, moving, vendor, base)
+    run = _running(ctx, M, valid, switch, coord_i)
+    annual_i = run["annual_i"] - status_quo(ctx, base, M.shape[1])[None, :]
+    annual = annual_i.sum(axis=1)
+    baseline_i = ctx.baseline[P] * valid
+    one_off_i, eligible_i, corr, fixed, group_corr = _one_off_terms(ctx, P, valid, moving, vendor, base)
     one_off = one_off_i.sum(axis=1) + fixed
-    subsidy = m.subsidy_rate * ((one_off_i * corr).sum(axis=1) + fixed * group_corr)
+    subsidy = m.subsidy_rate * ((eligible_i * corr).sum(axis=1) + fixed * group_corr)
     timing_i = (np.where(moving, cost.timing_cost(baseline_i, ctx.renewal[P], year[:, None], m), 0.0)
                 if timing is None else timing)
     timing = timing_i.sum(axis=1)
     annuity = cost.annuity(year, sc.planning_fy, m)
     disc = cost.discount(year - 1, sc.planning_fy, m)
     npv, national = _wave_npv(annual, one_off, subsidy, timing, annuity, disc, n, base)
-    return {"loc": loc, "baseline": baseline, "annual": annual, "one_off": one_off, "subsidy": subsidy,
-            "national_npv": national,
-            "timing": timing, "npv": npv, "one_off_i": one_off_i, "baseline_i": baseline_i, "rate": rate,
+    return {"structure": run["structure"], "rate": _rate(run), "baseline": run["total"], "annual": annual,
+            "annual_i": annual_i, "one_off": one_off, "subsidy": subsidy, "national_npv": national,
+            "timing": timing, "npv": npv, "one_off_i": one_off_i, "baseline_i": baseline_i,
             "timing_i": timing_i, "annuity": annuity, "cost_discount": disc, "fixed": fixed, "group_corr": group_corr,
-            "old_rate": old_rate, "coordination_i": coord_i, "coordination": coord_i.sum(axis=1) - old_coord_i.sum(),
-            "old_coordination_i": old_coord_i}
+            "coordination_i": coord_i, "coordination": _coordination(ctx, base, coord_i)}
+
+
+def _rate(run: dict) -> np.ndarray:
+    """The expected reduction rate of each row: the shared system's saving over the members' running cost."""
+    return np.where(run["total"] > 0, run["saving"] / np.maximum(run["total"], 1.0), 0.0)
+
+
+def _coordination(ctx: Context, base: Base | None, coord_i: np.ndarray) -> np.ndarray:
+    """A group's annual coordination cost; an expansion's net of what its existing members pay today."""
+    out = coord_i.sum(axis=1)
+    if base is not None:
+        out = out - float(coordination_batch(ctx, base.idx[None, :]).sum())
+    return out
 
 
 def coordination_batch(ctx: Context, M: np.ndarray) -> np.ndarray:
     r"""Annual coordination cost of each member (rows x columns, yen): staff travel to the group's meetings.
 
-    .. math:: k_i = c_{km}\, d(i, m(S)), \qquad m(S) = \arg\min_{j \in S} \sum_{i \in S} d(i, j)
+    .. math:: k_i = c_{km}\, \frac{1}{|S| - 1} \sum_{j \in S,\, j \ne i} d(i, j)
 
-    with :math:`c_{km}` = ``coordination_yen_per_km`` and :math:`m(S)` the group's central
-    member (its medoid: the meeting place that minimises total travel; ties to the first).
-    Zero for padding and for a one-member set.
+    with :math:`c_{km}` = ``coordination_yen_per_km``: meetings are held in turn at the members, so a
+    member's travel follows its mean distance to the whole group (a joiner far from most members of
+    a wide association pays for it, not only for its nearest member). Zero for padding and for a
+    one-member set.
     """
     valid = M >= 0
     D, both = pair_distances(ctx, M)
     D = np.where(both, D, 0.0).astype(float)
-    total = np.where(valid, D.sum(axis=1), np.inf)
-    centre = np.argmin(total, axis=1)
-    return ctx.model.coordination_yen_per_km * D[np.arange(len(M)), :, centre] * valid
+    n = valid.sum(axis=1)
+    mean = D.sum(axis=2) / np.maximum(n - 1, 1)[:, None]
+    return ctx.model.coordination_yen_per_km * mean * valid
 
 
 def _options(ctx: Context, M: np.ndarray, base: Base | None, go_live, vendor):
@@ -192,18 +211,20 @@ def schedule_money(ctx: Context, M: np.ndarray, vendor: np.ndarray, J: np.ndarra
                    coordination: np.ndarray | None = None) -> dict:
     r"""Money figures of each row when each moving member goes live in its own year ``J`` (rows x columns).
 
-    A group founded in :math:`f = \min_i J_i` grows as members join; in year *y* its rate is
-    that of the members present, :math:`R_y = E[R(\{i: J_i \le y\})]`. Each member's savings count
-    for ``horizon_years`` from its own join year (an existing group's members from *f*), its
-    one-off and timing costs in the year before it goes live, the group's planning cost the
-    year before *f*:
+    A group founded in :math:`f = \min_i J_i` grows as members join; in year *y* it is the shared
+    system of the members present, :math:`S_y = \{i: J_i \le y\}`, and member *i* saves
+    :math:`a_{i,y}` = its 人口割 saving in :math:`S_y` (:func:`optimizer.model.cost.shared_system`) less its
+    coordination and cross-prefecture costs (an existing group's member: the change from its saving
+    today). Each member's savings count for ``horizon_years`` from its own join year (an existing
+    group's members from *f*), its one-off and timing costs in the year before it goes live, the
+    group's planning cost the year before *f*:
 
-    .. math:: \mathrm{NPV} = \sum_i \sum_{y=J_i}^{J_i+H-1} (R_y b_i - k_i)\,\delta_y
+    .. math:: \mathrm{NPV} = \sum_i \sum_{y=J_i}^{J_i+H-1} a_{i,y}\,\delta_y
               - \sum_i (C_i - \mathrm{Sub}_i + T_i)\,\delta_{J_i-1} - (C_0 - \mathrm{Sub}_0)\,\delta_{f-1}
 
     with :math:`\delta_y = (1+d)^{-(y-t_0)}`. When every member joins in one year this is exactly
     :func:`money_batch` (a test checks it to the yen). Returns the keys of :func:`money_batch`
-    (``annual`` and ``rate`` at full strength) plus ``join`` (``J``, with the founding year for
+    (``annual``, ``annual_i`` and ``rate`` at full strength) plus ``join`` (``J``, with the founding year for
     an existing group's members), ``savings_npv_i`` and ``cost_npv_i`` (each member's discounted
     savings and own costs, the group's planning cost split by registry population) and
     ``savings_by_year`` / ``cost_by_year`` (undiscounted, years ``f .. f + T - 1``).
@@ -223,41 +244,32 @@ def schedule_money(ctx: Context, M: np.ndarray, vendor: np.ndarray, J: np.ndarra
     switch = ctx.vendor_code[P] != vendor[:, None]
     b = ctx.baseline[P] * valid
     k_i = coordination_batch(ctx, M) if coordination is None else coordination
-    old_rate, old_k = _status_quo(ctx, base, M.shape[1])
+    old = status_quo(ctx, base, M.shape[1])[None, :]
     in_base = cols < bsize
     H = m.horizon_years
     T = int((last - f).max()) + H if len(M) else H
     savings_npv_i = np.zeros(M.shape)
     savings_by_year = np.zeros((len(M), T))
     present = np.zeros_like(valid)
-    rate_t = np.zeros(len(M))
-    dk = k_i - old_k
+    a_iy = np.zeros(M.shape)
     for t in range(T):
         y = f + t
         now = valid & (in_base | (J <= y[:, None]))
-        changed = np.nonzero((now != present).any(axis=1))[0]  # the rate moves only when a member joins
+        changed = np.nonzero((now != present).any(axis=1))[0]  # the savings move only when a member joins
         present = now
         if len(changed):
-            sub = present[changed]
-            r = cost.expected_reduction(_reduction_location(ctx, P[changed], sub, switch[changed]), m)
-            rate_t = rate_t.copy()
-            rate_t[changed] = np.where(sub.sum(axis=1) >= 2, r, 0.0) if base is None else r
+            a_iy = a_iy.copy()
+            a_iy[changed] = _running(ctx, M[changed], present[changed], switch[changed], k_i[changed])["annual_i"]
         counting = present & (y[:, None] < Jf + H)
-        g = rate_t[:, None] * b - k_i
-        if bsize:  # an existing group's members: the rise of the rate on their cost base
-            g = np.where(in_base, (rate_t[:, None] - old_rate) * b - dk, g)
-        g = np.where(counting, g, 0.0)
+        g = np.where(counting, a_iy - old, 0.0)
         savings_by_year[:, t] = g.sum(axis=1)
         savings_npv_i += g * cost.discount(y, sc.planning_fy, m)[:, None]
-    loc = _reduction_location(ctx, P, valid, switch)
-    rate = cost.expected_reduction(loc, m)
-    baseline = b.sum(axis=1)
-    annual = rate * baseline - k_i.sum(axis=1)
-    if base is not None:
-        annual = annual - old_rate * float(ctx.baseline[base.idx].sum()) + old_k.sum()
-    one_off_i, corr, fixed, group_corr = _one_off_terms(ctx, P, valid, moving, vendor, base)
+    run = _running(ctx, M, valid, switch, k_i)
+    annual_i = run["annual_i"] - old
+    annual = annual_i.sum(axis=1)
+    one_off_i, eligible_i, corr, fixed, group_corr = _one_off_terms(ctx, P, valid, moving, vendor, base)
     reg = ctx.registry_population[P]
-    sub_i = m.subsidy_rate * one_off_i * corr
+    sub_i = m.subsidy_rate * eligible_i * corr
     fixed_sub = m.subsidy_rate * fixed * group_corr
     timing_i = np.where(moving, cost.timing_cost(b, ctx.renewal[P], J, m), 0.0)
     disc_i = cost.discount(Jf - 1, sc.planning_fy, m)
@@ -274,11 +286,11 @@ def schedule_money(ctx: Context, M: np.ndarray, vendor: np.ndarray, J: np.ndarra
     if base is None:
         npv = np.where(n >= 2, npv, 0.0)
         national = np.where(n >= 2, national, 0.0)
-    return {"loc": loc, "baseline": baseline, "annual": annual, "one_off": one_off_i.sum(axis=1) + fixed,
-            "subsidy": sub_i.sum(axis=1) + fixed_sub, "national_npv": national, "timing": timing_i.sum(axis=1),
-            "npv": npv, "one_off_i": one_off_i, "baseline_i": b, "rate": rate, "timing_i": timing_i,
-            "fixed": fixed, "group_corr": group_corr, "old_rate": old_rate, "coordination_i": k_i,
-            "coordination": k_i.sum(axis=1) - old_k.sum(), "old_coordination_i": old_k, "join": Jf,
+    return {"structure": run["structure"], "baseline": run["total"], "annual": annual, "annual_i": annual_i,
+            "one_off": one_off_i.sum(axis=1) + fixed, "subsidy": sub_i.sum(axis=1) + fixed_sub,
+            "national_npv": national, "timing": timing_i.sum(axis=1), "npv": npv, "one_off_i": one_off_i,
+            "baseline_i": b, "rate": _rate(run), "timing_i": timing_i, "fixed": fixed, "group_corr": group_corr,
+            "coordination_i": k_i, "coordination": _coordination(ctx, base, k_i), "join": Jf,
             "savings_npv_i": savings_npv_i, "cost_npv_i": cost_npv_i, "savings_by_year": savings_by_year,
             "cost_by_year": cost_by_year, "first_year": f}
 
@@ -331,7 +343,9 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
 
     Returns a dict of arrays: ``value``, ``npv`` (municipal), ``national_npv``, ``go_live`` (the
     founding / first join year), ``join`` (each member's year), ``vendor`` (code) and the money
-    and continuity figures of the chosen option.
+    and continuity figures of the chosen option, and ``npv_best``: the best municipal NPV among the
+    usable options evaluated (every wave and the chosen schedule) -- what the members could get on their
+    own account by forming the group (the plan's stability check, :mod:`optimizer.solve.stability`).
     """
     M = np.asarray(M, dtype=np.int64)
     sc = ctx.scenario
@@ -365,7 +379,8 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
         value, target = evaluate(money, usable, np.tile(cvalue, len(vendors)))
         pick = np.argmax(target.reshape(len(vendors), m), axis=0) * m + np.arange(m)
         best = {k: v[pick] for k, v in money.items() if np.ndim(v) and len(v) == len(V)}
-        best.update({"value": value[pick], "go_live": money["first_year"][pick], "vendor": V[pick]})
+        best.update({"value": value[pick], "go_live": money["first_year"][pick], "vendor": V[pick],
+                     "npv_best": _npv_best(money["npv"], usable, rational).reshape(len(vendors), m).max(axis=0)})
         return _with_continuity(best, cont)
     # every (package, year) wave of every row. The money of a wave separates: the package sets the annual
     # savings and the one-off costs, the year the timing costs and the discounting, so each package is
@@ -391,6 +406,7 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
         usable = usable & np.stack([timing_check(ctx, M, np.where(moving, y[:, None], -1), base)
                                     for y, _ in years])[None, :, :]
     value, target = evaluate({"npv": npv, "national_npv": national}, usable, cvalue[None, None, :])
+    npv_best = _npv_best(npv, usable, rational).reshape(-1, m).max(axis=0)
     # first best: earlier package column, earlier year
     choice = np.argmax(target.reshape(len(vendors) * len(years), m), axis=0)
     rows = np.arange(m)
@@ -399,14 +415,21 @@ def batch_scores(ctx: Context, M: np.ndarray, base: Base | None = None, go_live=
     Y = Yk[ky, rows]
     timing_pick = np.stack(per_year)[ky, rows]
     best = money_batch(ctx, M, V, Y, base, coordination=coord, timing=timing_pick)
-    best = {k: v for k, v in best.items() if np.ndim(v) and len(v) == m and k != "old_coordination_i"}
+    best = {k: v for k, v in best.items() if np.ndim(v) and len(v) == m}
     best.update({"value": value.reshape(-1, m)[choice, rows], "go_live": Y, "vendor": V})
     best["join"] = np.where(moving, Y[:, None], -1)
     best_target = target.reshape(-1, m)[choice, rows]
     if ctx.roadmap and go_live is None:
         best = _best_schedules(ctx, M, base, best, best_target, coord, cvalue, evaluate)
     best["join"] = np.where(moving, best["join"], -1)
+    best["npv_best"] = np.maximum(npv_best, np.where(np.isfinite(best["value"]), best["npv"], -np.inf))
     return _with_continuity(best, cont)
+
+
+def _npv_best(npv: np.ndarray, usable: np.ndarray, rational: bool) -> np.ndarray:
+    """Municipal NPV where the option is usable (and, with ``rational``, no member loses), else -inf."""
+    ok = usable & rational_batch(npv) if rational else usable
+    return np.where(ok, npv, -np.inf)
 
 
 def _best_schedules(ctx, M, base, best, best_target, coord, cvalue, evaluate) -> dict:
@@ -516,10 +539,10 @@ def member_accounts(ctx: Context, codes: list[str], go_live: int, vendor: str, b
                     base: Base | None = None, join: dict[str, int] | None = None) -> dict[str, dict[str, float]]:
     """Each member's own account in a group: its savings less its own costs, in NPV yen.
 
-    A moving member gains :math:`R_y b_i - k_i` in each year it counts (:func:`schedule_money`)
-    and pays its one-off costs net of its subsidy, its timing costs and its registry-population
-    share of the group-level cost; an existing member of an expanded group gains the rise of
-    the group's rate on its own baseline. ``join`` gives each mover's year (default: all in
+    A member gains its saving in the shared system (its 人口割 share, :func:`schedule_money`) in each
+    year it counts and pays its one-off costs net of its subsidy, its timing costs and its
+    registry-population share of the group-level cost; an existing member of an expanded group
+    gains the change from its saving today. ``join`` gives each mover's year (default: all in
     ``go_live``). The accounts add up to the group's NPV.
     """
     if base is None and base_group is not None:
@@ -532,9 +555,6 @@ def member_accounts(ctx: Context, codes: list[str], go_live: int, vendor: str, b
     b = base.size if base is not None else 0
     J = np.array([-1 if k < b else (join or {}).get(c, go_live) for k, c in enumerate(order)])
     money = schedule_money(ctx, idx[None, :], np.array([ctx.vendor_ids[vendor]]), J[None, :], base)
-    gain = money["rate"][0] * money["baseline_i"][0] - money["coordination_i"][0]
-    if base is not None:
-        gain[:b] = (money["rate"][0] - money["old_rate"]) * money["baseline_i"][0][:b] - (
-            money["coordination_i"][0][:b] - money["old_coordination_i"][:b])
+    gain = money["annual_i"][0]
     npv = money["savings_npv_i"][0] - money["cost_npv_i"][0]
     return {c: {"annual_savings_yen": float(gain[k]), "npv_yen": float(npv[k])} for k, c in enumerate(order)}

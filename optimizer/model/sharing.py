@@ -56,8 +56,9 @@ from math import factorial
 import numpy as np
 
 from ..text import Msg
+from . import cost
 from .rules import GROUP_RULES, base_of, passes
-from .scoring import batch_scores, coalition_npv
+from .scoring import batch_scores, coalition_npv, status_quo
 
 EXACT_MAX = 12
 PERMUTATIONS = 2000
@@ -365,3 +366,40 @@ def allocate(ctx, gs, idx: np.ndarray, base, own: dict[str, dict]) -> None:
                                for s in range(1, 2**n_players)}
     if in_core is False:
         gs.warnings.append(Msg("share.core_empty", eps=eps))
+    gs.cost_split = cost_split(ctx, gs)
+
+
+def cost_split(ctx, gs) -> dict:
+    r"""The 負担金 formula a council could adopt that comes nearest the shares: 均等割 + 人口割, and what is left.
+
+    Member *i*'s payment implied by its share :math:`x_i` is :math:`c_i = a_i - x_i`, with :math:`a_i` what it
+    would pay without the group over the horizon (its running cost alone, :math:`b_i` times the annuity from its
+    join year; an existing member of an expanded group: its cost in the group today). The payments sum to
+    :math:`T`; the formula pays :math:`T(\alpha/n + (1-\alpha) p_i/P)` (registry population). The weight
+    :math:`\alpha \in [0, 1]` is the least-squares fit; the **transfers** :math:`t_i` = formula - payment (to the
+    yen, summing to 0) make the formula equal the shares: :math:`x_i = a_i - \text{formula}_i + t_i`.
+    Returns ``{equal_weight, population_weight, transfers_yen: {code: yen}}``.
+    """
+    m, sc = ctx.model, ctx.scenario
+    codes = list(gs.members)
+    idx = ctx.positions(codes)
+    b = ctx.baseline[idx]
+    years = np.array([gs.join_fy.get(c, gs.go_live_fy) for c in codes])
+    annuity = cost.annuity(years, sc.planning_fy, m)
+    ref = b * annuity
+    if gs.base_group_id:
+        base = base_of(ctx, gs.base_group_id)
+        today = status_quo(ctx, base, len(codes))  # existing members first in gs.members
+        ref = ref - today * annuity
+    x = np.array([next(s["share_yen"] for s in gs.shares if s["code"] == c) for c in codes], dtype=float)
+    pay = ref - x
+    total = pay.sum()
+    pop = ctx.registry_population[idx].astype(float)
+    w = pop / pop.sum()
+    u = total * (1.0 / len(codes) - w)
+    r = pay - total * w
+    alpha = round(float(np.clip((u @ r) / (u @ u), 0.0, 1.0)) if (u @ u) > 0 else 0.0, 4)  # as published
+    formula = total * (alpha / len(codes) + (1 - alpha) * w)
+    transfers = round_to_total(formula - pay, 0)
+    return {"equal_weight": alpha, "population_weight": round(1 - alpha, 4),
+            "transfers_yen": {c: int(t) for c, t in zip(codes, transfers)}}

@@ -39,7 +39,10 @@ def continuity_dict(c) -> dict:
 def allocation_dict(a: dict | None, lang: str = "en") -> dict | None:
     if a is None:
         return None
-    return {**a, "method": say(Msg(f"alloc.method.{a['method']}"), lang)}
+    out = {**a, "method": say(Msg(f"alloc.method.{a['method']}"), lang)}
+    if a.get("reference"):
+        out["reference"] = say(Msg(f"alloc.method.{a['reference']}"), lang)
+    return out
 
 
 def note_of(g, lang: str = "en") -> str | None:
@@ -77,6 +80,7 @@ def group_score_dict(g, lang: str = "en") -> dict:
         "continuity": continuity_dict(g.continuity),
         "allocation": allocation_dict(g.allocation, lang),
         "shares": g.shares,
+        "cost_split": g.cost_split,
         "coalition_values": g.coalition_values,
         "violations": violations_list(g, lang),
         "note": note_of(g, lang),
@@ -110,6 +114,7 @@ def plan_group_dict(g, names: dict[str, str]) -> dict:
         "value_yen": g.value_yen,
         "allocation": allocation_dict(g.allocation),
         "shares": g.shares,
+        "cost_split": g.cost_split,
         "coalition_values": g.coalition_values,
         "continuity_score": g.continuity.score,
         "pairing_ok": g.continuity.pairing_ok,
@@ -156,6 +161,7 @@ def plan_dict(plan, names: dict[str, str]) -> dict:
         "alone_codes": [r["code"] for r in plan.left_out],
         "eligible_alone": plan.eligible_alone,
         "participation": plan.participation,
+        "stability": plan.stability,
         "infeasibility": [say(r, "en") for r in plan.infeasibility],
         "stats": _text(plan.stats, "en"),
         "synthetic_data": plan.synthetic,

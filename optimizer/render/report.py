@@ -90,19 +90,34 @@ def assumptions(data, scenario, lang: str) -> dict:
             "knob_headers": f.t("report.knob_cols"), "knob_rows": rows}
 
 
+def stability_message(st: dict) -> Msg:
+    """One sentence on the plan's stability (``Plan.stability``)."""
+    if st.get("in_core") is None:
+        return Msg("stability.undefined")
+    if st["in_core"]:
+        return Msg("stability.in_core", n=st["candidates"])
+    return Msg("stability.blocked", eps=st["epsilon_yen"], k=len(st["blocking"]), n=st["candidates"])
+
+
 def shares_table(g, f: Fmt) -> dict:
     """The members' table (savings, own account, share, transfer, Shapley) with its total row, and the method."""
-    cols = ("annual_savings_yen", "own_npv_yen", "share_yen", "transfer_yen", "shapley_yen")
+    cols = ("annual_savings_yen", "own_npv_yen", "share_yen", "transfer_yen", "outside_option_yen")
     yes, no = f.t("report.yes"), f.t("report.no")
+    split = g.cost_split or {"transfers_yen": {}}
+    gaps = [split["transfers_yen"].get(x["code"], 0) for x in g.shares]
     rows = [[x["name"], f.t("report.existing") if x["role"] == "existing" else f.t("report.joining")]
-            + [f.exact(x[k]) for k in cols] + [yes if x["better_than_outside_option"] else no] for x in g.shares]
-    rows.append([Bold(f.t("report.total")), ""] + [f.exact(sum(x[k] for x in g.shares)) for k in cols] + [""])
+            + [f.exact(x[k]) for k in cols] + [f.exact(d), yes if x["better_than_outside_option"] else no]
+            for x, d in zip(g.shares, gaps)]
+    rows.append([Bold(f.t("report.total")), ""] + [f.exact(sum(x[k] for x in g.shares)) for k in cols[:4]]
+                + ["", f.exact(sum(gaps)), ""])
     a = g.allocation
     core = (f.t("report.core_na") if a["in_core"] is None else f.t("report.core_ok") if a["in_core"]
             else f.t("report.core_empty", e=f.yen(a["epsilon_yen"])))
-    headers = [f.t(f"report.{k}") for k in ("name", "role", "share_savings", "own", "share", "transfer", "shapley",
-                                             "better")]
-    return {"headers": headers, "rows": rows, "core": core}
+    headers = [f.t(f"report.{k}") for k in ("name", "role", "share_savings", "own", "share", "transfer", "outside",
+                                             "formula_gap", "better")]
+    rule = (f.t("report.cost_split", e=split["equal_weight"], p=split["population_weight"])
+            if g.cost_split else None)
+    return {"headers": headers, "rows": rows, "core": core, "cost_split": rule}
 
 
 def _group(data, scenario, g, f: Fmt) -> dict:
@@ -225,6 +240,8 @@ def plan_markdown(data, run, lang: str = "ja") -> str:
         f"{f.t('report.savings')} {cell(f.yen(sum(g.annual_savings_yen for g in plan.groups)))}",
         f"{f.t('report.alone')}: {cell(alone)} ({f.t('report.left_out')}: {len(plan.left_out)})",
     ]
+    if plan.stability is not None:
+        summary.append(f"{f.t('report.stability')}: {f.say(stability_message(plan.stability))}")
     note = f.t("report.fy_shipped") if plan.synthetic and scenario.planning_fy == 2018 else ""
     alternatives = None
     files_note = None

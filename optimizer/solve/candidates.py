@@ -57,6 +57,7 @@ class Candidate:
     go_live: int
     vendor: int
     join: tuple[int, ...] = ()  # each member's go-live year (same order as members; a roadmap's schedule)
+    npv_best: float = float("nan")  # the best municipal NPV of its options: what its members could get by forming it
 
 
 class BudgetExhausted(Exception):
@@ -205,7 +206,8 @@ def enumerate_candidates(ctx: Context, codes: list[str], prune: bool = True, see
                     if any(previous.get(key[:j] + key[j + 1:], -np.inf) >= v for j in range(len(key))):
                         continue
                 cands.append(Candidate(key, base.group_id if base else None, v, float(best["npv"][r]),
-                                       int(best["go_live"][r]), int(best["vendor"][r]), joins[r]))
+                                       int(best["go_live"][r]), int(best["vendor"][r]), joins[r],
+                                       float(best["npv_best"][r])))
         return values
 
     groups = open_groups(ctx, positions) if expansions else []

@@ -25,6 +25,7 @@ from ..text import Items, Msg
 from .candidates import Budget, closed_to_joiners, enumerate_candidates
 from .packing import Requirements, Solution, solve
 from .roadmap import NATIONAL_KPI, horizon, kpi, left_out, npv_after
+from .stability import stabilise
 from .verify import validate_plan
 
 
@@ -62,6 +63,7 @@ class Plan:
     npv_after_horizon: float = 0.0  # the groups' discounted net falling after the horizon's last year
     rank: int = 1  # 1: the best plan; k: the k-th best distinct plan (--alternatives)
     below_best: float = 0.0  # share of the best plan's objective this plan falls short by
+    stability: dict | None = None  # whole-plan least core (optimizer.solve.stability.stabilise); None without shares
 
     @property
     def proven(self) -> bool:
@@ -268,6 +270,7 @@ def _plan_from(ctx: Context, cs, sol: Solution, scope, prefectures, stats, share
     groups.sort(key=lambda g: (-g.value, g.members))
     for k, g in enumerate(groups, start=1):
         g.id = group_id(k)
+    stability = stabilise(ctx, cs, sol.chosen, groups) if shares else None
     moved = {c for g in groups for c in g.movers}
     alone = sorted(ctx.codes[i] for i in cs.eligible if ctx.codes[i] not in moved)
     by_year = kpi(ctx, groups, scope)
@@ -277,7 +280,7 @@ def _plan_from(ctx: Context, cs, sol: Solution, scope, prefectures, stats, share
                 synthetic=bool(ctx.data.synthetic_rows),
                 participation=participation(ctx, groups, [ctx.codes[i] for i in cs.eligible]),
                 horizon=horizon(ctx), kpi=by_year, left_out=left_out(ctx, groups, scope, cs),
-                npv_after_horizon=npv_after(groups, by_year[-1]["fy"]))
+                npv_after_horizon=npv_after(groups, by_year[-1]["fy"]), stability=stability)
 
 
 def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validate: bool = True,

@@ -15,8 +15,9 @@ only at the plan's groups and the data. For every plan it checks that
 * every reported figure equals a fresh :func:`~optimizer.model.scoring.score_group` of the
   same members, go-live year and package, in both accounts;
 * the members' shares add up to the group's value to the yen, as do their own accounts
-  and annual savings, and (``require_individual_rationality``) every member's share is at
-  least its outside option;
+  and annual savings, and (``require_individual_rationality``) no member's share is below
+  staying alone; the plan's stability record agrees with the shares (no member more than
+  epsilon below its outside option; each listed blocker beats the shares by at most epsilon);
 * ``together``, ``apart``, ``alone`` and ``locked`` hold;
 * the objective is the sum of the group values and ``alone`` lists exactly the
   eligible municipalities in scope that are in no group; every municipality in scope in no
@@ -107,6 +108,7 @@ def check_plan(ctx: Context, plan, scope: list[str]) -> list[str]:
         if c in group_of_code and c not in ctx.group_of:
             problems.append(f"{c} is locked but is in group {group_of_code[c] + 1}")
 
+    problems += check_stability(plan)
     total = sum(g.value for g in plan.groups)
     if not math.isclose(plan.objective, total, rel_tol=1e-9, abs_tol=1.0):
         problems.append(f"objective {plan.objective:,.0f} differs from the sum of group values {total:,.0f}")
@@ -144,9 +146,38 @@ def check_shares(g, rational: bool) -> list[str]:
             out.append(f"members' {key} sum to {got:,} yen, not the group's {total:,}")
     if sorted(s["code"] for s in g.shares) != sorted(g.members):
         out.append("the shares do not list exactly the members")
-    if rational:
-        out += [f"{s['code']} gets {s['share_yen']:,} yen, below its outside option {s['outside_option_yen']:,}"
-                for s in g.shares if s["share_yen"] < s["outside_option_yen"]]
+    if rational:  # individual rationality: no member below staying alone (0); an existing member: the group as it is
+        out += [f"{s['code']} gets {s['share_yen']:,} yen, less than staying alone"
+                for s in g.shares if s["share_yen"] < 0]
+    return out
+
+
+def check_stability(plan) -> list[str]:
+    """The plan's stability record agrees with its shares: no member gets less than its outside option minus
+    the plan's epsilon, the plan is in the core exactly when epsilon is 0, and each listed blocker beats the
+    members' shares by at most epsilon (and by the amounts stated)."""
+    st = plan.stability
+    if st is None or st.get("in_core") is None:
+        return []
+    out = []
+    eps = st["epsilon_yen"]
+    if st["in_core"] != (eps == 0):
+        out.append(f"in_core {st['in_core']} with epsilon {eps:,} yen")
+    share = {}
+    for g in plan.groups:
+        for s in g.shares:
+            share[s["code"]] = s["share_yen"]
+            if s["share_yen"] < s["outside_option_yen"] - eps - len(g.members):
+                out.append(f"{s['code']} gets {s['share_yen']:,} yen, more than epsilon {eps:,} below its outside "
+                           f"option {s['outside_option_yen']:,}")
+        if g.base_group_id:
+            share[g.base_group_id] = sum(s["share_yen"] for s in g.shares if s["role"] == "existing")
+    for b in st["blocking"]:
+        got = sum(share.get(c, 0) for c in b["members"])
+        if got != b["shares_sum_yen"]:
+            out.append(f"blocking {b['members']}: the members' shares sum to {got:,}, not {b['shares_sum_yen']:,}")
+        if b["value_yen"] - got > eps + len(b["members"]):
+            out.append(f"blocking {b['members']} beats the plan by more than epsilon {eps:,}")
     return out
 
 

@@ -16,11 +16,9 @@ CATALOGUE: dict[str, tuple | dict] = {
     'problem.with_key': ('{where}、キー「{name}」', "{where}, key '{name}'"),
     'problem.line': ('{where}：{message}', '{where}: {message}'),
     # --- scenario and parameters
-    'config.below_one': ('1未満にしてください', 'must be below 1'),
     'config.shares_at_most_one': (
         'core_running_share と internal_running_share の和は1以下にしてください',
         'core_running_share + internal_running_share must be at most 1'),
-    'config.min_above_max': ('reduction_max 以下にしてください', 'must not exceed reduction_max'),
     'config.choice': ("{choices} のいずれかにしてください（'{value}' は不可）", "must be one of {choices}, not '{value}'"),
     'config.not_number': ('数値にしてください（{value} は不可）', 'must be a number, not {value}'),
     'config.not_finite': ('有限の数値にしてください（{value} は不可）', 'must be a finite number, not {value}'),
@@ -212,7 +210,7 @@ CATALOGUE: dict[str, tuple | dict] = {
     'rule.name.timing': ('参加時期', 'timing'),
     'rule.name.cohort': ('設立団体数', 'cohort'),
     'rule.name.eligibility': ('参加資格', 'eligibility'),
-    'rule.name.individual_rationality': ('個別合理性', 'individual_rationality'),
+    'rule.name.individual_rationality': ('個別合理性（どの団体も損をしない）', 'individual rationality (no member worse off)'),
     # --- scoring a group
     'score.no_members': ('構成団体が指定されていません', 'no members given'),
     'score.unknown_vendor': ("不明なベンダ '{vendor}'", "unknown vendor '{vendor}'"),
@@ -232,6 +230,17 @@ CATALOGUE: dict[str, tuple | dict] = {
         'コアは空：最小コア配分には、ある部分グループへ最大 {eps:,} 円の補填（ε）が必要。配分は仁（nucleolus）',
         'the core is empty: the least-core allocation needs a subsidy of up to {eps:,} yen to some coalition (ε); shares are the nucleolus'),
     'alloc.method.nucleolus': ('仁（nucleolus）', 'nucleolus'),
+    'alloc.method.plan_least_core': ('計画全体の最小コア（各グループの仁に最も近い配分）',
+                                     "whole-plan least core (nearest each group's nucleolus)"),
+    'stability.in_core': (
+        '計画は安定：{n:,}の候補グループのどれも、その構成団体全員に計画より多くを渡せない（計画全体のコアにある配分）',
+        'The plan is stable: none of the {n:,} candidate groups could give all its members more than the plan does (shares in the core of the whole plan)'),
+    'stability.blocked': (
+        '計画は完全には安定しない：{n:,}の候補グループのうち最も強いものは、構成団体の配分の合計を最大 {eps:,} 円上回る（ε）。上位{k}件を proposals.json の stability.blocking に記載',
+        'The plan is not fully stable: of {n:,} candidate groups, the strongest beat their members\' plan shares by up to {eps:,} yen (ε); the top {k} are listed in proposals.json under stability.blocking'),
+    'stability.undefined': ('計画の安定性は未判定（価値が負のグループがある）',
+                            'Plan stability not assessed (a group has a negative value)'),
+    'report.stability': ('安定性', 'Stability'),
     'alloc.method.shapley_negative': (
         'シャープレイ値（グループの価値が負のため配分の条件を満たせない）',
         "shapley (no imputation: the group's value is negative)"),
@@ -464,7 +473,7 @@ CATALOGUE: dict[str, tuple | dict] = {
     'report.savings': ('年間削減額（期待値）', 'Expected savings per year'),
     'report.savings_range': ('年間削減額 p10〜p90', 'Savings per year, p10 - p90'),
     'report.range': ('削減率 p10／p50／p90', 'Reduction p10 / p50 / p90'),
-    'report.oneoff': ('一時経費（共同化計画・移行・研修等）', 'One-off costs (planning, migration, training...)'),
+    'report.oneoff': ('一時経費（共同化計画・移行・研修・業務標準化等）', 'One-off costs (planning, migration, training, standardising work...)'),
     'report.subsidy': ('特別交付税措置（見込み）', 'Special allocation tax support (expected)'),
     'report.npv': ('正味現在価値（NPV）', 'Net present value (NPV)'),
     'report.shares': ('団体別の収支と配分', 'Per-member accounts and shares'),
@@ -473,14 +482,19 @@ CATALOGUE: dict[str, tuple | dict] = {
     'report.share': ('配分額（NPV）', 'share (NPV)'),
     'report.transfer': ('調整額', 'transfer'),
     'report.shapley': ('シャープレイ値（参考）', 'Shapley value (reference)'),
-    'report.better': ('現状より有利', 'better than now'),
+    'report.better': ('他の選択肢以上', 'at least its best alternative'),
+    'report.outside': ('他の選択肢（NPV）', 'best alternative (NPV)'),
+    'report.formula_gap': ('負担金の式との差', 'difference from the formula'),
+    'report.cost_split': (
+        '負担金の目安：均等割 {e:.0%} ＋ 人口割 {p:.0%}（配分額に最も近い式）。配分額どおりにするには、表の「負担金の式との差」を式による負担金から差し引く（合計0）。',
+        "Nearest 負担金 rule to the shares: {e:.0%} equal split (均等割) + {p:.0%} by population (人口割). To match the shares exactly, each member's payment under the rule is reduced by its \"difference from the formula\" (sums to 0)."),
     'report.total': ('合計', 'total'),
     'report.national': ('正味現在価値（国全体：特別交付税を除く）', 'Net present value, national (transfers excluded)'),
     'report.alloc_note': (
-        '配分額は仁（nucleolus）による：どの部分グループも単独で組むより不利にならない配分（コア）が存在すればその中から選ばれる。調整額 = 配分額 − 自団体の収支（団体間の精算額、合計0）。既存グループの構成団体は一体として配分を受け、経費規模に比例して分ける。',
-        "Shares are the nucleolus: whenever a split exists that leaves no sub-group better off on its own (the core), the share is in it. Transfer = share - own account (settled between members, sums to 0). An existing group takes one share, split by its members' cost base."),
-    'report.core_ok': ('配分はコアに含まれる（どの部分グループも離脱の利益なし）', 'the shares are in the core (no sub-group gains by leaving)'),
-    'report.core_empty': ('コアは空：最小コア配分（ε = {e}）', 'the core is empty: least-core shares (ε = {e})'),
+        '配分額は計画全体で決める：どの候補グループも、その構成団体全員に計画より多くを渡せないように（計画全体のコア。無理なら不足額εを最小に）し、その中で各グループの仁（nucleolus）に最も近い配分。「他の選択肢」は、他団体が計画どおりの配分を受けるとき、その団体が別の候補グループで得られる最大額。調整額 = 配分額 − 自団体の収支（団体間の精算額、合計0）。既存グループの構成団体は一体として配分を受け、経費規模に比例して分ける。',
+        "Shares are set for the whole plan: no candidate group can give all its members more than the plan does (the plan's core; where impossible, the shortfall ε is made as small as it can be), and among such shares, the nearest to each group's own nucleolus. A member's best alternative is the most it could get in another candidate group while everyone else keeps its plan share. Transfer = share - own account (settled between members, sums to 0). An existing group takes one share, split by its members' cost base."),
+    'report.core_ok': ('グループ内：どの部分グループも離脱の利益なし（グループ内のコアが空でない）', 'within the group: no sub-group gains by leaving (the group\'s own core is not empty)'),
+    'report.core_empty': ('グループ内のコアは空：最小コア（ε = {e}）', 'within the group the core is empty: least core (ε = {e})'),
     'report.core_na': ('コアは未確認（構成団体が多いため）', 'core not checked (many members)'),
     'report.continuity': ('業務継続', 'Business continuity'),
     'report.score': ('業務継続スコア', 'continuity score'),
@@ -851,4 +865,10 @@ CATALOGUE: dict[str, tuple | dict] = {
     'unitname.MB': ('MB', 'MB'),
     'unitname.share': ('割合', 'share'),
     'unitname.yen/km/year': ('円/km/年', 'yen/km/year'),
+    # --- value model
+    'config.system_below_saving': (
+        'sharing_saving（{saving}）以上にしてください：削減は共有するシステム部分から生じる',
+        'must be at least sharing_saving ({saving}): the saving comes out of the shared system part'),
+    'config.custom_below_standard': (
+        'standard_below_pop より大きくしてください', 'must be larger than standard_below_pop'),
 }

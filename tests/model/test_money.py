@@ -120,7 +120,7 @@ def test_plan_groups_reconcile_and_nobody_loses(data):
     assert any(g.base_group_id for g in plan.groups) and any(not g.base_group_id for g in plan.groups)
     names = data.municipalities["name"].to_dict()
     for g in plan_dict(plan, names)["groups"]:
-        check_group_money(g)
+        check_group_money(g, plan.stability["epsilon_yen"])
     bands = plan.participation
     assert sum(b["placed"] for b in bands) == sum(len(g.joining if g.base_group_id else g.members) for g in plan.groups)
     assert sum(b["share_yen"] for b in bands) == sum(g.value_yen for g in plan.groups)
@@ -205,7 +205,9 @@ def _tables_reconcile(md: str) -> int:
             continue
         cells = [[c.strip() for c in r.strip("|").split("|")] for r in rows]
         total, members = cells[-1], cells[:-1]
-        for j in range(2, 7):
+        for j in range(2, len(total)):
+            if not total[j].endswith(" 円"):
+                continue  # a column without a total (a member's best alternative)
             as_int = lambda c: int(c.replace(" 円", "").replace(",", ""))  # noqa: E731
             assert sum(as_int(m[j]) for m in members) == as_int(total[j])
         checked += 1
@@ -252,10 +254,3 @@ def test_nucleolus_lps_agree_with_highs_on_random_games():
         finally:
             sharing._excess_lp = glop
         assert np.abs(x - x_ref).max() < 1e-3 and abs(t - t_ref) < 1e-3  # yen
-
-
-def test_normal_cdf_agrees_with_scipy():
-    from scipy.special import ndtr as reference
-
-    x = np.linspace(-9, 9, 4001)
-    assert np.abs(cost.ndtr(x) - reference(x)).max() < 1e-15

@@ -28,13 +28,48 @@ def test_cost_curve_reproduces_the_published_band_figures(data):
     assert cost.per_resident_cost(500_000, m) > cost.per_resident_cost(200_000, m)  # U-shape: rising again
 
 
-def test_reduction_quantiles_are_ordered_and_grow_with_group_size():
+def _shared(b, pop, m, switch=None):
+    b, pop = np.atleast_2d(b).astype(float), np.atleast_2d(pop).astype(float)
+    valid = np.ones_like(b, dtype=bool)
+    return cost.shared_system(b, pop, valid, np.zeros_like(valid) if switch is None else np.atleast_2d(switch), m)
+
+
+def test_two_equals_save_half_the_sharing_saving_and_many_equals_nearly_all():
     m = ModelParameters()
-    small = cost.reduction_distribution(float(cost.reduction_location(2, 0.0, 0.0, m)), m)
-    large = cost.reduction_distribution(float(cost.reduction_location(10, 0.0, 0.0, m)), m)
+    two = _shared([1e8, 1e8], [3e4, 3e4], m)
+    eight = _shared([1e8] * 8, [3e4] * 8, m)
+    assert two["saving"][0] / 2e8 == pytest.approx(m.sharing_saving / 2)
+    assert eight["saving"][0] / 8e8 == pytest.approx(m.sharing_saving * 7 / 8)
+
+
+def test_a_city_with_villages_saves_little_and_the_villages_most_of_it():
+    m = ModelParameters()
+    city = _shared([2e9, 5e7, 5e7, 5e7], [180_000, 3_000, 3_000, 3_000], m)
+    rate = city["saving"][0] / city["total"][0]
+    assert rate < 0.1  # 弘前-type: a city with villages (reported about 11%)
+    own = city["own"][0]
+    assert (own[1:] / 5e7 > own[0] / 2e9).all()  # each village saves a larger share of its own cost
+    assert own.sum() == pytest.approx(city["saving"][0])
+
+
+def test_savings_are_not_clipped_when_changing_package_costs_more_than_sharing_saves():
+    m = ModelParameters(switch_penalty=0.9)
+    moved = _shared([1e8, 1e8], [3e4, 3e4], m, switch=[True, True])
+    assert moved["saving"][0] < 0
+
+
+def test_standardising_work_costs_more_per_yen_the_larger_the_member():
+    m = ModelParameters()
+    z = cost.standardisation(np.full(4, 1e8), np.array([10_000, 50_000, 500_000, 3_000_000]), m)
+    assert z[0] == 0 and (np.diff(z) > 0).all()
+    assert cost.standard_share(m.custom_from_pop * 2, m) == 0
+
+
+def test_rate_spread_is_ordered_and_wider_for_a_larger_structure():
+    m = ModelParameters()
+    small, large = cost.rate_distribution(0.1, 0.2, m), cost.rate_distribution(0.3, 0.9, m)
     assert small["p10"] < small["p50"] < small["p90"]
-    assert large["p50"] > small["p50"]
-    assert cost.bin_probabilities([0.3], m).sum() == pytest.approx(1.0)
+    assert large["p90"] - large["p10"] > small["p90"] - small["p10"]
 
 
 def test_shares_add_up_to_the_group_value_to_the_yen(ctx):

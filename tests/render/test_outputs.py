@@ -40,7 +40,7 @@ def test_propose_out_writes_every_file(wakayama_out):
     assert img.width > 500 and img.height > 500
     md = (wakayama_out / "report.md").read_text(encoding="utf-8")
     assert "前提と出典" in md and "合成データ" in md and "国土数値情報" in md
-    assert "シャープレイ値" in md and "業務継続スコア" in md
+    assert "他の選択肢（NPV）" in md and "負担金の目安" in md and "業務継続スコア" in md
 
 
 def test_map_png_has_no_missing_japanese_glyphs(data):
@@ -159,7 +159,7 @@ def test_propose_all_covers_every_prefecture(tmp_path):
     assert cross and all(len({c[:2] for c in g["members"]}) > 1 for g in cross)
     assert out["totals"]["cross_prefecture_groups"] == len(cross)
     for g in out["groups"]:  # money reconciles in every group of the national plan
-        check_group_money(g)
+        check_group_money(g, out["stability"]["epsilon_yen"])
     import geopandas as gpd
     gdf = gpd.read_file(tmp_path / "proposals.geojson")
     assert gdf["code"].str[:2].nunique() > 30  # groups drawn from the whole country

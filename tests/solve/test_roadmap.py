@@ -27,6 +27,12 @@ def wakayama(ctx):
     return propose(ctx, ["30"])[0]
 
 
+@pytest.fixture(scope="module")
+def nagano(ctx):
+    """長野: new groups whose members join over several years."""
+    return propose(ctx, ["20"])[0]
+
+
 def test_a_one_year_schedule_is_the_single_wave_money_to_the_yen(ctx):
     rng = np.random.default_rng(0)
     codes = ["30341", "30361", "30362", "30366", "30201"]
@@ -115,16 +121,16 @@ def test_kpi_by_year_adds_up_to_the_groups_npv(ctx, wakayama):
     assert counts == sorted(counts)
 
 
-def test_validator_rechecks_every_year_of_a_schedule(ctx, wakayama):
-    scope = sorted(c for c in ctx.codes if c[:2] == "30")
-    g = next(g for g in wakayama.groups if len(g.timeline) > 1)
-    k = wakayama.groups.index(g)
-    broken = copy.deepcopy(wakayama)
+def test_validator_rechecks_every_year_of_a_schedule(ctx, nagano):
+    scope = sorted(c for c in ctx.codes if c[:2] == "20")
+    g = next(g for g in nagano.groups if len(g.timeline) > 1)
+    k = nagano.groups.index(g)
+    broken = copy.deepcopy(nagano)
     c = g.timeline[-1]["joining"][0]
     broken.groups[k].join_fy[c] = 2031  # after the horizon
     problems = check_plan(ctx, broken, scope)
     assert any("rule 'timing'" in p for p in problems), problems
-    broken = copy.deepcopy(wakayama)
+    broken = copy.deepcopy(nagano)
     broken.groups[k].join_fy[c] = g.join_fy[c] - 1  # same rules, another year: the figures no longer match
     assert any("re-scoring" in p for p in check_plan(ctx, broken, scope))
 
@@ -169,12 +175,16 @@ def test_validator_rejects_a_plan_that_loses_a_municipality_or_a_yen(ctx, wakaya
     assert any("KPI's cumulative NPV" in p for p in check_plan(ctx, broken, scope))
 
 
-def test_english_report_lists_with_commas_and_japanese_with_japanese_punctuation(data, ctx, wakayama):
+def test_english_report_lists_with_commas_and_japanese_with_japanese_punctuation(data, ctx, nagano):
     from optimizer.render.report import plan_markdown
 
-    en = plan_markdown(data, Proposal([wakayama], ["30"]), lang="en")
+    en = plan_markdown(data, Proposal([nagano], ["20"]), lang="en")
     steps = [line for line in en.splitlines() if line.startswith("- FY20") and "go" in line]
     assert steps and not any("、" in line or "（" in line for line in steps)
+    assert any(", " in line for line in steps)
     assert en.splitlines()[0].startswith("# Joint-cloud group proposals: ")
-    ja = plan_markdown(data, Proposal([wakayama], ["30"]), lang="ja")
-    assert any(line.startswith("- FY2022: 参加（田辺市が稼働）") for line in ja.splitlines())
+    ja = plan_markdown(data, Proposal([nagano], ["20"]), lang="ja")
+    one = next(s for g in nagano.groups for s in g.timeline[1:] if len(s["joining"]) == 1)
+    assert f"- FY{one['fy']}: 参加（{data.name(one['joining'][0])}が稼働）" in ja.splitlines()
+    many = next(s for g in nagano.groups for s in g.timeline[1:] if len(s["joining"]) > 1)
+    assert any(line.startswith(f"- FY{many['fy']}: 参加（") and "、" in line for line in ja.splitlines())
