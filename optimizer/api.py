@@ -18,6 +18,8 @@ from .match.precedents import precedents as _precedents
 from .model.context import Context
 from .model.group import GroupScore, score_group
 from .render import payload
+from .robust import SweepResult
+from .robust import run as _sweep
 from .solve import plan as _plan
 from .solve.plan import Plan, Proposal
 
@@ -172,6 +174,35 @@ def precedents(data: Dataset, codes: list[str], top: int = 5, lang: str = "ja", 
     return payload.precedent_dicts(_precedents(context(data, scenario), list(codes), top=top), lang)
 
 
+def sweep(data: Dataset, prefectures: list[str] | None = None, draws: int = 100, seed: int = 0, scenario=None,
+          scheduler: str | None = None, workers: int | None = None, progress=None) -> SweepResult:
+    """Advice that survives uncertainty: ``draws`` draws of the uncertain inputs, each solved exactly.
+
+    Parameters
+    ----------
+    data : Dataset
+    prefectures : list of str or None
+        2-digit codes, one instance (``None``: the whole country).
+    draws, seed : int
+        Draw *k* is seeded ``(seed, k)``: the same for any number of workers.
+    scenario : Scenario, path or None
+        Keys given as ranges (``{low, high}``) are drawn uniformly; see the ``uncertainty`` knobs.
+    scheduler : str or None
+        A Dask scheduler address (``tcp://host:8786``); default: a local cluster of processes.
+    workers : int or None
+        Local worker processes (default: the cores; 0: run in this process, no Dask).
+
+    Returns
+    -------
+    SweepResult
+        Pair and group frequencies, firm and open decisions (with what they hinge on), the robust plan
+        (validated) with its NPV over the draws and what it gives up against each draw's optimum.
+    """
+    ctx = context(data, scenario)
+    prefs = _plan.all_prefectures(ctx) if prefectures is None else [p.zfill(2) for p in prefectures]
+    return _sweep(ctx, prefs, draws, seed=seed, scheduler=scheduler, workers=workers, progress=progress)
+
+
 def compare(plan_a: Plan, plan_b: Plan) -> dict:
     """What changes from one plan to another.
 
@@ -199,8 +230,10 @@ def as_dict(result, lang: str = "ja", data: Dataset | None = None) -> dict:
         return payload.group_score_dict(result, lang)
     if isinstance(result, Plan):
         return payload.plan_dict(result, {} if data is None else data.municipalities["name"].to_dict())
+    if isinstance(result, SweepResult):
+        return payload.sweep_dict(result, {} if data is None else data.municipalities["name"].to_dict(), lang)
     raise TypeError(f"no dict form for {type(result).__name__}")
 
 
-__all__ = ["load", "Scenario", "score", "propose", "proposal", "match", "precedents", "compare", "context", "as_dict",
-           "Dataset"]
+__all__ = ["load", "Scenario", "score", "propose", "proposal", "sweep", "match", "precedents", "compare", "context",
+           "as_dict", "Dataset"]

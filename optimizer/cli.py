@@ -390,7 +390,7 @@ def _status_line(plan, lang: str) -> str:
 @click.option("--all", "all_prefs", is_flag=True, help="The whole country as one instance (groups may cross prefecture lines).")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML (see lgcloud scenario).")
 @click.option("--time-limit", type=click.FloatRange(0.001, 86_400),
-              help="Work budget in seconds (enumeration and solver; default 120).")
+              help="Solver work budget in deterministic seconds (counted, not the clock; default 60).")
 @click.option("--seed", type=click.IntRange(0, 2**31 - 1), help="Solver seed (32-bit).")
 @click.option("--alternatives", type=click.IntRange(1, 20), default=1, show_default=True,
               help="Return up to K distinct plans, best first.")
@@ -455,6 +455,72 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
     if written:
         names = [str(w.relative_to(out_dir)) for w in written]
         click.echo(t(lang, "cli.wrote", n=len(written), folder=out_dir, names=", ".join(names)), err=as_json)
+
+
+@main.command()
+@click.option("--pref", "prefs", multiple=True, help="Prefecture code (01-47); several are one instance.")
+@click.option("--all", "all_prefs", is_flag=True, help="The whole country as one instance.")
+@click.option("--draws", type=click.IntRange(1, 100_000), default=100, show_default=True,
+              help="Draws of the uncertain inputs, each solved exactly.")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True,
+              help="Sweep seed: draw k is seeded (seed, k), the same on any number of workers.")
+@click.option("--scenario", type=click.Path(dir_okay=False),
+              help="Scenario TOML; a key given as {low = a, high = b} is drawn between a and b.")
+@click.option("--scheduler", help="A Dask scheduler address (tcp://host:8786); default: a local cluster.")
+@click.option("--workers", type=click.IntRange(0, 1024),
+              help="Local worker processes (default: the cores; 0: in this process, no Dask).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Write sweep.json, sweep_pairs.csv, sweep_groups.csv and the robust plan's files here.")
+@_data_options
+@_json_option
+@_lang_option
+@_handle_errors
+def sweep(prefs, all_prefs, draws, seed, scenario, scheduler, workers, out_dir, survey, groups, group_members, hazard,
+          as_json, lang):
+    """Advice that survives uncertainty: draw the uncertain inputs, solve each draw, say what is firm."""
+    from .render.outputs import sweep_files
+    from .solve.plan import Proposal
+
+    if bool(prefs) == all_prefs:
+        raise InputError(Msg("cli.propose.pref_or_all"))
+    plist = None if all_prefs else _prefs(prefs)
+    d = _load(survey, groups, group_members, hazard)
+    sc = _scenario(scenario, survey)
+    last = {"stage": None, "shown": -1}
+
+    def progress(stage, k, n):  # about every 10% of a stage, and its end
+        step = max(1, n // 10)
+        if k == n or k // step != last["shown"] or stage != last["stage"]:
+            last.update(stage=stage, shown=k // step)
+            click.echo(t(lang, f"cli.sweep.progress.{stage}", k=k, n=n), err=True)
+
+    res = api.sweep(d, plist, draws=draws, seed=seed, scenario=sc, scheduler=scheduler, workers=workers,
+                    progress=progress)
+    names = d.municipalities["name"].to_dict()
+    result = payload.sweep_dict(res, names, lang)
+    run = Proposal([res.robust_plan], res.prefectures) if res.robust_plan is not None else None
+    written = write_folder(out_dir, sweep_files(d, res, run, lang)) if out_dir and run is not None else []
+    if as_json:
+        click.echo(to_json(result))
+    else:
+        click.echo(t(lang, "cli.sweep.summary", n=res.draws, plans=res.stats["distinct_plans"],
+                     firm=len(res.firm["groups"]), pairs=len(res.firm["pairs"]), open=len(res.open),
+                     s=res.stats["seconds"]))
+        if res.robust_plan is not None:
+            q = res.npv_yen
+            click.echo(t(lang, "cli.sweep.robust", criterion=t(lang, f"choice.{res.criterion}"),
+                         p10=f"{q['p10']:,}", p50=f"{q['p50']:,}", p90=f"{q['p90']:,}",
+                         k=res.robust_values["optimal_in"], n=res.draws))
+            click.echo(_plan_table(d, res.robust_plan, lang))
+        for o in res.open[:10]:
+            hinge = Items(payload.input_label(h["input"], names, lang) for h in o["hinges_on"]) if o["hinges_on"] \
+                else t(lang, "sweep.near_tie")
+            click.echo(t(lang, "cli.sweep.open", name=o["name"], k=len(o["options"]), hinge=hinge))
+        if d.synthetic_rows:
+            click.echo(t(lang, "cli.synthetic_line"))
+    if written:
+        click.echo(t(lang, "cli.wrote", n=len(written), folder=out_dir,
+                     names=", ".join(str(w.relative_to(out_dir)) for w in written)), err=as_json)
 
 
 @main.command()

@@ -425,18 +425,54 @@ class Scenario:
     continuity_value_yen: float = knob(1_000_000, unit="yen", lo=0, hi=1e12, kind="rule",
                                        ja="業務継続スコア満点の価値（団体あたり）", en="value of full continuity per member",
                                        source_en="a preference", source_ja="選好（仮定）")
-    time_limit_s: float = knob(120.0, unit="s", lo=1e-3, hi=86_400, kind="budget", ja="作業予算（秒）",
-                               en="work budget (seconds)",
-                               source_en="candidate enumeration and the solver share it; the national roadmap's "
-                                         "enumeration needs ~33 s on 2 cores",
-                               source_ja="候補の列挙と求解で共有；全国のロードマップの列挙に2コアで約33秒")
+    time_limit_s: float = knob(60.0, unit="s", lo=1e-3, hi=86_400, kind="budget", ja="求解の作業予算（決定的秒）",
+                               en="solver work budget (deterministic seconds)",
+                               source_en="CP-SAT's deterministic time, counted work, not the clock: the same inputs give "
+                                         "the same plan on an idle or a busy machine; the national roadmap is proven "
+                                         "optimal in about 6",
+                               source_ja="CP-SATの決定的時間（時計ではなく作業量）：同じ入力なら混雑した計算機でも同じ計画。"
+                                         "全国のロードマップは約6で最適性を証明")
+    max_candidate_sets: int = knob(2_000_000, unit="sets", lo=1, hi=10**9, kind="budget",
+                                   ja="候補の作業予算（生成する組の数）", en="candidate work budget (sets grown)",
+                                   source_en="counted work: the national roadmap grows about 355 thousand sets",
+                                   source_ja="作業量で数える：全国のロードマップで約35.5万組")
+    wall_limit_s: float = knob(900.0, unit="s", lo=1e-3, hi=604_800, kind="budget", ja="実時間の上限（秒・安全装置）",
+                               en="wall-clock backstop (seconds)",
+                               source_en="only a backstop: a run it cuts says so in its status and report, and is not "
+                                         "reproducible", source_ja="安全装置のみ：これで打ち切った結果は状態と報告書に明記され、再現性はない")
     memory_limit_mb: float = knob(3000.0, unit="MB", lo=1, hi=1_000_000, kind="budget", ja="候補の記憶容量の上限",
-                                  en="memory for candidate sets", source_en="checked as the sets grow",
-                                  source_ja="候補の生成中に確認")
+                                  en="memory for candidate sets", source_en="checked as the sets grow (counted)",
+                                  source_ja="候補の生成中に確認（数えて見積もる）")
     seed: int = knob(0, lo=0, hi=2**31 - 1, kind="budget", ja="乱数の種", en="seed",
                      source_en="the solver's seed (32-bit): same inputs and seed, same plan", source_ja="ソルバの乱数の種",
                      note_en="a 32-bit solver seed", note_ja="32ビットの整数")
+    # --- uncertainty: what `lgcloud sweep` draws (optimizer/robust/draws.py); every value of the survey marked
+    # synthetic or uncertain (`synthetic_fields`, `uncertain_fields`), the fitted model parameters from their
+    # standard errors, and every key given as a range {low, high} in the scenario TOML
+    renewal_shift_p: float = knob(0.3, unit="share", lo=0, hi=1, kind="uncertainty",
+                                  ja="不確かな更新年度が1年ずれる確率", en="chance an uncertain renewal year moves by a year",
+                                  source_en="assumption: survey renewal years are planned dates that slip either way",
+                                  source_ja="仮定：調査の更新年度は予定であり前後にずれる")
+    vendor_change_p: float = knob(0.1, unit="share", lo=0, hi=1, kind="uncertainty",
+                                  ja="不確かなベンダが別のベンダである確率", en="chance an uncertain vendor is another one",
+                                  source_en="assumption; the other vendor is drawn from the prefecture's survey",
+                                  source_ja="仮定：別のベンダは同じ都道府県の調査から抽出")
+    willing_flip_p: float = knob(0.05, unit="share", lo=0, hi=1, kind="uncertainty",
+                                 ja="不確かな参加意向が逆である確率", en="chance an uncertain willingness is the other way",
+                                 source_en="assumption", source_ja="仮定")
+    firm_share: float = knob(0.9, unit="share", lo=0.5, hi=1, kind="uncertainty",
+                             ja="確定とみなす出現割合", en="share of draws that makes a grouping firm",
+                             source_en="a grouping present in at least this share of the draws is called firm",
+                             source_ja="この割合以上の抽出で現れるグループ分けを「確定」とする")
+    robust_criterion: str = knob("expected", choices=("expected", "p10", "most_often"), kind="uncertainty",
+                                 ja="頑健な計画の基準", en="robust plan criterion",
+                                 source_en="expected: best mean value over the draws; p10: best value at the 10th "
+                                           "percentile; most_often: optimal in most draws",
+                                 source_ja="expected：抽出の平均が最大／p10：10パーセンタイルが最大／most_often：最適となる回数が最多")
     model: ModelParameters = field(default_factory=ModelParameters)
+    #: keys given as a range in the scenario TOML (``key = {low = a, high = b}``): ``((key, low, high), ...)``;
+    #: a run uses the midpoint, ``lgcloud sweep`` draws uniformly between (``model.`` keys for the model table)
+    ranges: tuple = ()
 
     def __post_init__(self):
         problems = range_problems(self)
@@ -522,7 +558,7 @@ def scenario_from_dict(data: dict, file: str = "scenario") -> Scenario:
             data = {**data, "pairing": "hard" if legacy else "weighted"}
         else:
             raise InputError(Problem(file, None, "require_inland_partner", Msg("config.legacy_inland"), label="key"))
-    known = {f.name for f in fields(Scenario)} - {"model"}
+    known = {f.name for f in fields(Scenario)} - {"model", "ranges"}
     problems = [Problem(file, None, k, Msg("config.unknown_key"), label="key") for k in data if k not in known | {"model"}]
     model_data = data.get("model", {})
     mknown = {f.name for f in fields(ModelParameters)}
@@ -533,6 +569,7 @@ def scenario_from_dict(data: dict, file: str = "scenario") -> Scenario:
                  if k not in mknown]
     if problems:
         raise InputError(problems)
+    data, model_data, ranges = _ranges(data, model_data, file)
     kwargs = {}
     for k, v in data.items():
         if k == "model":
@@ -552,12 +589,41 @@ def scenario_from_dict(data: dict, file: str = "scenario") -> Scenario:
         problems += exc.problems
         model = ModelParameters()
     try:
-        scenario = Scenario(model=model, **kwargs)
+        scenario = Scenario(model=model, ranges=ranges, **kwargs)
     except InputError as exc:
         problems += [p for p in exc.problems if p.column != "model.hazard_separation_km" or not problems]
     if problems:  # every problem at once, naming the file the keys came from
         raise InputError([dataclasses.replace(p, file=file) for p in problems])
     return scenario
+
+
+def _ranges(data: dict, model_data: dict, file: str) -> tuple[dict, dict, tuple]:
+    """Keys given as ``{low = a, high = b}``: replaced by their midpoint (rounded for whole-number knobs) and
+    returned as ``((key, low, high), ...)``; a malformed range is an error naming the key."""
+    out, problems = [], []
+
+    def take(table: dict, prefix: str, defaults) -> dict:
+        table = dict(table)
+        for k, v in list(table.items()):
+            if not isinstance(v, dict) or k in ("model",):
+                continue
+            key = prefix + k
+            lo, hi = v.get("low"), v.get("high")
+            d = getattr(defaults, k, None)
+            if (set(v) != {"low", "high"} or isinstance(d, bool) or not isinstance(d, (int, float))
+                    or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in (lo, hi)) or lo > hi):
+                problems.append(Problem(file, None, key, Msg("config.range_table", value=repr(v)), label="key"))
+                continue
+            mid = (lo + hi) / 2
+            table[k] = int(round(mid)) if isinstance(d, int) else float(mid)
+            out.append((key, lo, hi))
+        return table
+
+    data = take(data, "", Scenario())
+    model_data = take(model_data, "model.", ModelParameters()) if isinstance(model_data, dict) else model_data
+    if problems:
+        raise InputError(problems)
+    return data, model_data, tuple(out)
 
 
 MAX_SCENARIO_BYTES = 1 << 20

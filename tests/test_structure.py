@@ -22,9 +22,10 @@ ALLOWED = {
     "model": {"text", "errors", "config", "inputs"},
     "solve": {"text", "errors", "config", "inputs", "model"},
     "match": {"text", "errors", "config", "inputs", "model", "solve"},
+    "robust": {"text", "errors", "config", "inputs", "model", "solve"},
     "render": {"text", "errors", "config", "inputs"},  # views: never scoring, solving, matchmaking or the API
-    "api": {"text", "errors", "config", "inputs", "model", "solve", "match", "render"},
-    "cli": {"text", "errors", "config", "inputs", "model", "solve", "match", "render", "api"},
+    "api": {"text", "errors", "config", "inputs", "model", "solve", "match", "robust", "render"},
+    "cli": {"text", "errors", "config", "inputs", "model", "solve", "match", "robust", "render", "api"},
     "__init__": {"text", "config", "api"},
 }
 

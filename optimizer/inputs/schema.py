@@ -46,6 +46,7 @@ SURVEY_COLUMNS = [
     Column("core_system_cost_yen", "基幹系システム年間運用経費（円）", "float", required=False),
     Column("willing", "共同利用の意向", "bool"),
     Column("synthetic_fields", "合成データ項目", "str", required=False),
+    Column("uncertain_fields", "不確かな項目", "str", required=False),
 ]
 
 GROUP_COLUMNS = [

@@ -70,3 +70,30 @@ def roadmap_png(data, plan, names: list[str], lang: str = "ja") -> bytes:
     fig.savefig(buf, format="png")
     plt.close(fig)
     return buf.getvalue()
+
+
+def sweep_png(res, lang: str = "ja") -> bytes:
+    """The robust plan's municipal NPV over the draws against each draw's own optimum (histograms, 億円)."""
+    def L(key, **kw):
+        return t(lang, f"chart.sweep.{key}", **kw)
+
+    v = res.robust_values
+    fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
+    own = [x / 1e8 for x in v["optimum_npv"]]
+    robust = [x / 1e8 for x in v["npv"]]
+    bins = max(10, min(40, len(own) // 5))
+    lo, hi = min(own + robust), max(own + robust)
+    edges = [lo + (hi - lo) * k / bins for k in range(bins + 1)] if hi > lo else bins
+    ax.hist(own, bins=edges, color="#999999", alpha=0.6, label=L("optimum"))
+    ax.hist(robust, bins=edges, color=PALETTE[0], alpha=0.7, label=L("robust", criterion=res.criterion))
+    for q, style in (("p10", ":"), ("p50", "-"), ("p90", ":")):
+        ax.axvline(res.npv_yen[q] / 1e8, color=PALETTE[0], linestyle=style, linewidth=1.2)
+    ax.set_xlabel(L("x"))
+    ax.set_ylabel(L("y", n=res.draws))
+    ax.set_title(L("title", n=res.draws), fontsize=10)
+    ax.legend(fontsize=8)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+

@@ -109,6 +109,27 @@ def roadmap_csv(data, plan, lang: str = "ja") -> bytes:
     return csv_bytes(roadmap_rows(data, plan, lang), list(headers), headers)
 
 
+def pairs_csv(data, res, lang: str = "ja") -> bytes:
+    """sweep_pairs.csv: every pair of municipalities ever grouped in a sweep, with how often and whether firm."""
+    mark = t(lang, "csv.mark")
+    rows = [{"a": p["a"], "a_name": data.name(p["a"]), "b": p["b"], "b_name": data.name(p["b"]),
+             "frequency": p["frequency"], "firm": mark[0] if p["frequency"] >= res.firm_share else "",
+             "synthetic": mark[0] if res.base_plan.synthetic else ""} for p in res.pairs]
+    headers = t(lang, "csv.pairs")
+    return csv_bytes(rows, list(headers), headers)
+
+
+def groups_csv(data, res, lang: str = "ja") -> bytes:
+    """sweep_groups.csv: every group that appears in some draw's plan, with how often and whether firm."""
+    mark = t(lang, "csv.mark")
+    rows = [{"frequency": g["frequency"], "firm": mark[0] if g["frequency"] >= res.firm_share else "",
+             "base_group_id": g["base_group_id"] or "", "members": " ".join(g["members"]),
+             "names": t(lang, "sep.list").join(data.name(c) for c in g["members"]),
+             "synthetic": mark[0] if res.base_plan.synthetic else ""} for g in res.groups]
+    headers = t(lang, "csv.groups")
+    return csv_bytes(rows, list(headers), headers)
+
+
 def proposals_geojson(data, plan) -> str:
     """Member polygons (EPSG:4326) with their group's attributes (the rows of :func:`plan_rows`)."""
     rows = pd.DataFrame(plan_rows(data, [plan]))

@@ -13,7 +13,7 @@ finished plan or match result.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import matplotlib
 
@@ -30,6 +30,10 @@ from .pages import ENV  # noqa: E402
 from .palette import EXISTING, OTHER, PALETTE  # noqa: E402
 
 
+#: Pairs grouped in fewer draws than this are not drawn (they are in sweep_pairs.csv).
+PAIR_LINE_MIN = 0.1
+
+
 @dataclass
 class MapView:
     """What a map shows: ``groups`` (each with ``id``, ``members``, ``joining``, ``base_group_id``...), the
@@ -41,6 +45,8 @@ class MapView:
     left_out: list[dict] = field(default_factory=list)
     years: tuple[int, int] | None = None
     synthetic: bool = False
+    pairs: list[dict] = field(default_factory=list)  # a sweep's co-grouping frequencies: a, b, frequency
+    firm_share: float = 0.9
 
     @classmethod
     def of_plan(cls, plan) -> "MapView":
@@ -48,6 +54,22 @@ class MapView:
         joins = [y for g in plan.groups for y in g.join_fy.values()]
         return cls(plan.prefectures, plan.groups, plan.left_out,
                    (min(years), max(years)) if years and joins else None, plan.synthetic)
+
+    @classmethod
+    def of_sweep(cls, res, data) -> "MapView":
+        """The robust plan, with the pairs grouped in at least :data:`PAIR_LINE_MIN` of the draws drawn by how
+        often; an existing group's members are drawn as one point (its largest member), so a joiner shows one
+        line to the group rather than one to each of its members."""
+        pop = data.municipalities["population"]
+        anchor = {c: max(m, key=lambda x: (int(pop.get(x, 0)), x)) for g, m in data.group_members.items() for c in m}
+        best: dict = {}
+        for p in res.pairs:
+            a, b = anchor.get(p["a"], p["a"]), anchor.get(p["b"], p["b"])
+            if a != b and p["frequency"] >= PAIR_LINE_MIN:
+                key = (min(a, b), max(a, b))
+                best[key] = max(best.get(key, 0.0), p["frequency"])
+        pairs = [{"a": a, "b": b, "frequency": f} for (a, b), f in sorted(best.items())]
+        return replace(cls.of_plan(res.robust_plan), pairs=pairs, firm_share=res.firm_share)
 
     @classmethod
     def of_match(cls, res, synthetic: bool) -> "MapView":
@@ -93,6 +115,16 @@ def plan_png(data, view: MapView, lang: str = "ja", highlight: str | None = None
     if joiners:
         b.loc[joiners].boundary.plot(ax=ax, color="#111111", linewidth=1.8)
     pts = b.representative_point()
+    for p in sorted(view.pairs, key=lambda p: p["frequency"]):  # the firmest on top
+        if p["a"] in pts.index and p["b"] in pts.index:
+            firm = p["frequency"] >= view.firm_share
+            ax.plot([pts.loc[p["a"]].x, pts.loc[p["b"]].x], [pts.loc[p["a"]].y, pts.loc[p["b"]].y],
+                    color="#b2182b" if firm else "#555555", linewidth=0.4 + 3.0 * p["frequency"],
+                    alpha=0.35 + 0.6 * p["frequency"], linestyle="-" if firm else "--", zorder=4)
+    if view.pairs:
+        handles.append(plt.Line2D([], [], color="#b2182b", linewidth=3, label=L("pair_firm",
+                                                                                 pct=f"{view.firm_share:.0%}")))
+        handles.append(plt.Line2D([], [], color="#555555", linewidth=1, linestyle="--", label=L("pair_open")))
     focus = [c for c in codes if c in group_of or c == highlight]
     if focus:  # frame the proposals (a prefecture's remote islands would shrink them to dots)
         x0, y0, x1, y1 = b.loc[focus].total_bounds
@@ -188,6 +220,25 @@ def _svg_paths(geoms, width: float, height: float):
     return paths
 
 
+def _svg_pairs(data, b, view: MapView, width: float, height: float) -> list[dict]:
+    """A sweep's pairs as SVG lines between representative points: width and opacity by frequency."""
+    if not view.pairs:
+        return []
+    x0, y0, scale = _svg_frame(list(b.geometry.values), width, height)
+    pts = b.representative_point()
+    out = []
+    for p in sorted(view.pairs, key=lambda p: p["frequency"]):
+        if p["a"] in pts.index and p["b"] in pts.index:
+            xa, ya = (pts.loc[p["a"]].x - x0) * scale, height - (pts.loc[p["a"]].y - y0) * scale
+            xb, yb = (pts.loc[p["b"]].x - x0) * scale, height - (pts.loc[p["b"]].y - y0) * scale
+            firm = p["frequency"] >= view.firm_share
+            out.append({"x1": f"{xa:.1f}", "y1": f"{ya:.1f}", "x2": f"{xb:.1f}", "y2": f"{yb:.1f}",
+                        "color": "#b2182b" if firm else "#555555", "width": f"{0.5 + 3.5 * p['frequency']:.2f}",
+                        "opacity": f"{0.35 + 0.6 * p['frequency']:.2f}", "dash": "" if firm else "4 3",
+                        "title": f"{data.name(p['a'])} – {data.name(p['b'])}: {p['frequency']:.0%}"})
+    return out
+
+
 MAP_WORDS = ("click", "pop", "vendor", "renew", "existing", "proposal", "members", "golive", "savings", "npv", "cont",
              "pair", "cross", "none", "stays", "million", "coastal", "yes", "no", "range", "join", "left", "year",
              "all", "sep")
@@ -238,6 +289,7 @@ def plan_html(data, view: MapView, lang: str = "ja", highlight: str | None = Non
         shapes.append({"code": c, "d": d, "fill": fill, "style": style, "name": data.name(c),
                        "join": year if view.years else None, "before": EXISTING if c in data.group_of else OTHER})
     names = _svg_labels(data, b, [c for c in codes if c in group_of or c == highlight], w, h, highlight)
+    lines = _svg_pairs(data, b, view, w, h)
     legend = [{"style": f"background:{PALETTE[k % len(PALETTE)]}",
                "label": _label(g, k) + (f" ({g.base_group_id}+)" if g.base_group_id else "")}
               for k, g in enumerate(view.groups)]
@@ -245,7 +297,10 @@ def plan_html(data, view: MapView, lang: str = "ja", highlight: str | None = Non
     legend.append({"style": f"background:{OTHER};border:1px solid #999;box-sizing:border-box", "label": L("grey")})
     if any(g.joining for g in view.groups):
         legend.append({"style": "background:#fff;border:2px solid #111;box-sizing:border-box", "label": L("joiner")})
-    context = dict(lang=lang, title=L("title"), nav=nav, years=view.years, width=w, height=h, shapes=shapes,
+    if lines:
+        legend.append({"style": "background:#b2182b;height:4px", "label": L("pair_firm", pct=f"{view.firm_share:.0%}")})
+        legend.append({"style": "background:#555;height:2px", "label": L("pair_open")})
+    context = dict(lang=lang, title=L("title"), nav=nav, years=view.years, width=w, height=h, shapes=shapes, lines=lines,
                    names=names, legend=legend, synthetic=L("synthetic") if view.synthetic else "", credit=L("credit"),
                    info=info, words={k: t(lang, f"mapjs.{k}") for k in MAP_WORDS})
     template = ENV.get_template("map.html.j2")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .files import proposals_csv, proposals_geojson, roadmap_csv, to_json
-from .payload import proposal_dict
+from .files import groups_csv, pairs_csv, proposals_csv, proposals_geojson, roadmap_csv, to_json
+from .payload import proposal_dict, sweep_dict
 from .report import match_files, plan_files
 
 
@@ -30,4 +30,21 @@ def proposal_files(data, run, lang: str = "ja") -> dict[str, bytes | str]:
     return files
 
 
-__all__ = ["proposal_files", "match_files"]
+def sweep_files(data, res, run, lang: str = "ja") -> dict[str, bytes | str]:
+    """A sweep's folder: sweep.json, sweep_pairs.csv, sweep_groups.csv, and the robust plan's files as ``propose``
+    writes them (``run``: the robust plan as a proposal) with the sweep's section in the report, its pairs on the
+    maps and sweep.png."""
+    files: dict[str, bytes | str] = {
+        "sweep.json": to_json(sweep_dict(res, data.municipalities["name"].to_dict(), "en")),
+        "sweep_pairs.csv": pairs_csv(data, res, lang),
+        "sweep_groups.csv": groups_csv(data, res, lang),
+        "proposals.json": to_json(proposal_dict(data, run)),
+        "proposals.csv": proposals_csv(data, run.plans, lang),
+        "proposals.geojson": proposals_geojson(data, run.best),
+        "roadmap.csv": roadmap_csv(data, run.best, lang),
+    }
+    files.update(plan_files(data, run, lang, sweep=res))
+    return files
+
+
+__all__ = ["proposal_files", "match_files", "sweep_files"]

@@ -125,6 +125,10 @@ def plan_group_dict(g, names: dict[str, str]) -> dict:
 
 def plan_label(plan, lang: str = "en") -> str:
     """How a plan stands: the proven optimum, the best found, or the n-th best and how far below."""
+    if plan.stats.get("stopped_by_clock"):
+        return say(Msg("plan.label.clock", status=plan.status.lower()), lang)
+    if plan.stats.get("chosen_from_draws"):
+        return say(Msg("plan.label.robust", criterion=Msg(f"choice.{plan.stats['chosen_from_draws']}")), lang)
     if plan.rank <= 1:
         return say(Msg("plan.label.optimum" if plan.status == "OPTIMAL" else "plan.label.best",
                        status=plan.status.lower()), lang)
@@ -165,6 +169,44 @@ def plan_dict(plan, names: dict[str, str]) -> dict:
         "infeasibility": [say(r, "en") for r in plan.infeasibility],
         "stats": _text(plan.stats, "en"),
         "synthetic_data": plan.synthetic,
+    }
+
+
+def input_label(key: str, names: dict[str, str], lang: str = "en") -> str:
+    """What a drawn input is, in words: a parameter's label, or whose survey value (``renewal:<code>``...)."""
+    from ..config import ModelParameters, Scenario, knobs
+
+    if ":" in key:
+        kind, code = key.split(":", 1)
+        return say(Msg(f"sweep.input.{kind}", name=names.get(code, code), code=code), lang)
+    name = key.removeprefix("model.")
+    k = knobs(ModelParameters if key.startswith("model.") else Scenario).get(name)
+    return (k.ja if lang == "ja" else k.en) if k else key
+
+
+def sweep_dict(res, names: dict[str, str], lang: str = "en") -> dict:
+    """A sweep as ``lgcloud sweep --json`` and ``sweep.json`` write it."""
+    robust = None
+    if res.robust_plan is not None:
+        v = res.robust_values
+        robust = {**plan_dict(res.robust_plan, names), "criterion": res.criterion,
+                  "npv_yen": res.npv_yen,
+                  "value_over_draws": v["summary"]["value"], "regret_yen": v["summary"]["regret"],
+                  "optimal_in_draws": v["optimal_in"],
+                  "municipalities_regrouped_from_base_plan": v["regrouped_from_base"]}
+    open_ = [{**o, "hinges_on": [{**h, "label": input_label(h["input"], names, lang)} for h in o["hinges_on"]]}
+             for o in res.open]
+    return {
+        "prefectures": res.prefectures, "draws": res.draws, "seed": res.seed, "criterion": res.criterion,
+        "firm_share": res.firm_share, "uncertain": res.uncertain,
+        "pairs": res.pairs, "groups": res.groups, "firm": res.firm, "open": open_,
+        "robust_plan": robust, "npv_yen": res.npv_yen,
+        "base_plan": {"objective": round(res.base_plan.objective), "status": res.base_plan.status,
+                      "groups": [{"members": g.members, "base_group_id": g.base_group_id} for g in res.base_plan.groups]},
+        "draw_results": [{"index": r["index"], "status": r["status"], "value": round(r["value"]), "npv": round(r["npv"]),
+                          "groups": [{"base_group_id": b, "movers": list(c)} for b, c in r["groups"]]}
+                         for r in res.results],
+        "stats": res.stats, "synthetic_data": res.base_plan.synthetic,
     }
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..config import ModelParameters, Scenario, knobs
 from ..inputs.dataset import SOURCES
 from ..text import Items, Msg, say, t as text
-from .charts import roadmap_png
+from .charts import roadmap_png, sweep_png
 from .maps import MapView, plan_html, plan_png
 from .pages import ENV, Bold, cell, markdown_to_html
 
@@ -220,8 +220,65 @@ def _roadmap(data, run, f: Fmt) -> dict | None:
     return out
 
 
-def plan_markdown(data, run, lang: str = "ja") -> str:
-    """The prefecture's report (report.md) of a :class:`~optimizer.solve.plan.Proposal`."""
+def sweep_section(data, res, f: Fmt) -> dict:
+    """The sweep's section of the report: what was drawn, the robust plan over the draws, what is firm, what is
+    open and what it hinges on, the most frequent pairs."""
+    from .payload import input_label
+
+    names = data.municipalities["name"].to_dict()
+    u, st, v = res.uncertain, res.stats, res.robust_values
+    ranges = f.join(f"{input_label(r['key'], names, f.lang)} {r['low']:g}–{r['high']:g}" for r in u["ranges"])
+    lines = [f.t("sweep.drawn", theta=data_theta(res), renewal=u["renewal"], vendor=u["vendor"], willing=u["willing"],
+                 p_r=res.base_plan.scenario.renewal_shift_p, p_v=res.base_plan.scenario.vendor_change_p,
+                 p_w=res.base_plan.scenario.willing_flip_p, ranges=ranges or "-"),
+             f.t("sweep.solved", n=res.draws, proven=res.draws - st["unproven_draws"], plans=st["distinct_plans"],
+                 seed=res.seed, s=st["seconds"], workers=st["workers"] or 1)]
+    if res.robust_plan is not None:
+        s = v["summary"]
+        lines += [f.t(f"sweep.robust.{res.criterion}", k=v["optimal_in"], n=res.draws),
+                  f.t("sweep.npv", p10=f.yen(res.npv_yen["p10"]), p50=f.yen(res.npv_yen["p50"]),
+                      p90=f.yen(res.npv_yen["p90"])),
+                  f.t("sweep.regret", mean=f.yen(s["regret"]["mean"]), p90=f.yen(s["regret"]["p90"]),
+                      max=f.yen(s["regret"]["max"])),
+                  f.t("sweep.vs_base", n=v["regrouped_from_base"])]
+    else:
+        lines.append(f.t("sweep.no_robust"))
+    sep = f.t("sep.dot")
+    firm_rows = [[sep.join(data.name(c) for c in g["movers"]), g["base_group_id"] or "-", f"{g['frequency']:.0%}"]
+                 for g in res.firm["groups"]]
+    def option(x) -> str:
+        if x["alone"]:
+            return f.t("sweep.alone")
+        gid = x["base_group_id"]
+        if not gid:
+            return sep.join(data.name(c) for c in x["members"])
+        existing = set(data.group_members.get(gid, []))
+        return f.t("sweep.expansion", g=gid, n=len(existing),
+                   names=sep.join(data.name(c) for c in x["members"] if c not in existing))
+
+    open_rows = []
+    for o in res.open:
+        opts = f.join(f"{option(x)} ({x['frequency']:.0%})" for x in o["options"])
+        hinge = f.join(f"{input_label(h['input'], names, f.lang)} ({h['strength']:.2f})" for h in o["hinges_on"]) \
+            or f.t("sweep.near_tie")
+        open_rows.append([o["name"], cell(opts), cell(hinge)])
+    pair_rows = [[data.name(p["a"]), data.name(p["b"]), f"{p['frequency']:.0%}"] for p in res.pairs[:PAIRS_SHOWN]]
+    return {"draws": res.draws, "lines": lines, "firm_pct": f"{res.firm_share:.0%}", "firm_rows": firm_rows,
+            "open_rows": open_rows, "pair_rows": pair_rows}
+
+
+#: Pairs listed in the report (all are in sweep_pairs.csv).
+PAIRS_SHOWN = 20
+
+
+def data_theta(res) -> str:
+    m = res.base_plan.scenario.model
+    return f"{m.sharing_saving:g} ± {m.sharing_saving_sd:g}"
+
+
+def plan_markdown(data, run, lang: str = "ja", sweep=None) -> str:
+    """The prefecture's report (report.md) of a :class:`~optimizer.solve.plan.Proposal`; with ``sweep`` (a
+    sweep's result whose robust plan is the run's), its section on what is firm and what is open."""
     f = Fmt(lang)
     plan = run.best
     scenario = plan.scenario
@@ -230,7 +287,9 @@ def plan_markdown(data, run, lang: str = "ja") -> str:
     title = f.t("report.title") + f.t("report.title_sep") + f.join(prefs) if lang == "en" else (
         f.t("report.title") + f.t("report.title_sep") + "・".join(prefs))
     gap = "n/a" if plan.gap != plan.gap else f"{plan.gap:.2%}"
-    bound = f.yen(plan.best_bound) if plan.best_bound == plan.best_bound else "n/a"
+    bound = f.yen(plan.best_bound) if plan.best_bound == plan.best_bound else f.t(
+        "report.no_bound_robust" if plan.stats.get("chosen_from_draws") else
+        "report.no_bound_incomplete" if not plan.stats.get("search_complete", True) else "report.no_bound_solver")
     lp = f.t("report.lp_bound") if plan.stats.get("bound_source") == "LP relaxation" else ""
     alone = f.join(data.name(c) for c in plan.eligible_alone) or "-"
     summary = [
@@ -240,6 +299,8 @@ def plan_markdown(data, run, lang: str = "ja") -> str:
         f"{f.t('report.savings')} {cell(f.yen(sum(g.annual_savings_yen for g in plan.groups)))}",
         f"{f.t('report.alone')}: {cell(alone)} ({f.t('report.left_out')}: {len(plan.left_out)})",
     ]
+    if plan.stats.get("stopped_by_clock"):
+        summary.append(f.t("report.clock"))
     if plan.stability is not None:
         summary.append(f"{f.t('report.stability')}: {f.say(stability_message(plan.stability))}")
     note = f.t("report.fy_shipped") if plan.synthetic and scenario.planning_fy == 2018 else ""
@@ -247,7 +308,8 @@ def plan_markdown(data, run, lang: str = "ja") -> str:
     files_note = None
     if len(run.plans) > 1:
         alternatives = [[str(p.rank), plan_label(p, lang), f.yen(p.objective), f.yen(plan.objective - p.objective),
-                         len(cmp["only_in_b"]) if p is not plan else 0] for p, cmp in zip(run.plans, run.comparisons)]
+                         len(cmp["only_in_b"]) if p is not plan else 0, cmp["municipalities_regrouped"]]
+                        for p, cmp in zip(run.plans, run.comparisons)]
         n = len(run.plans)
         files_note = f.t("report.alt_files", n="2" if n == 2 else (f"2〜{n}" if lang == "ja" else f"2-{n}"))
     bands = [[b["band"], b["eligible"], b["placed"], f.exact(b["annual_savings_yen"]), f.exact(b["share_yen"])]
@@ -256,15 +318,18 @@ def plan_markdown(data, run, lang: str = "ja") -> str:
                    data_year=f.t("report.data_year", fy=scenario.planning_fy, fy_note=note),
                    alternatives=alternatives, alternatives_files=files_note, bands=bands,
                    roadmap=_roadmap(data, run, f), groups=[_group(data, scenario, g, f) for g in plan.groups],
+                   sweep=sweep_section(data, sweep, f) if sweep is not None else None,
                    **assumptions(data, scenario, lang))
 
 
-def plan_files(data, run, lang: str = "ja") -> dict[str, bytes | str]:
+def plan_files(data, run, lang: str = "ja", sweep=None) -> dict[str, bytes | str]:
     """report.md, report.html, roadmap.png, map.png and map.html of a proposal run (rendered in memory); each
-    alternative's maps in ``altK/``."""
+    alternative's maps in ``altK/``. With ``sweep``: its section in the report, its pairs on the maps and
+    sweep.png."""
     plans = run.plans
-    png = plan_png(data, MapView.of_plan(plans[0]), lang)
-    md = plan_markdown(data, run, lang)
+    view = MapView.of_sweep(sweep, data) if sweep is not None else MapView.of_plan(plans[0])
+    png = plan_png(data, view, lang)
+    md = plan_markdown(data, run, lang, sweep=sweep)
     word = text(lang, "report.plan_word")
 
     def nav(here: int) -> list[tuple[str, str | None]] | None:
@@ -275,9 +340,11 @@ def plan_files(data, run, lang: str = "ja") -> dict[str, bytes | str]:
                 for k in range(1, len(plans) + 1)]
 
     road = roadmap_png(data, plans[0], group_labels(data, plans[0]), lang)
-    files = {"map.png": png, "map.html": plan_html(data, MapView.of_plan(plans[0]), lang, nav=nav(1)), "report.md": md,
-             "roadmap.png": road,
-             "report.html": markdown_to_html(md, text(lang, "report.title"), lang, {"map.png": png, "roadmap.png": road})}
+    images = {"map.png": png, "roadmap.png": road}
+    if sweep is not None:
+        images["sweep.png"] = sweep_png(sweep, lang)
+    files = {**images, "map.html": plan_html(data, view, lang, nav=nav(1)), "report.md": md,
+             "report.html": markdown_to_html(md, text(lang, "report.title"), lang, images)}
     for k, p in enumerate(plans[1:], start=2):
         files[f"alt{k}/map.png"] = plan_png(data, MapView.of_plan(p), lang)
         files[f"alt{k}/map.html"] = plan_html(data, MapView.of_plan(p), lang, nav=nav(k))

@@ -66,16 +66,25 @@ class BudgetExhausted(Exception):
 
 @dataclass
 class Budget:
-    """A wall-clock deadline (``time.perf_counter()`` seconds) and a memory limit for candidate sets (bytes)."""
+    """The work candidate growth may do, counted (sets grown; the bytes their candidates hold), so that the same
+    inputs give the same candidates on an idle or a busy machine; and a wall-clock deadline
+    (``time.perf_counter()`` seconds) as a backstop only: a run it cuts says so (``clock``) and is not
+    reproducible."""
 
-    deadline: float = float("inf")
+    max_sets: float = float("inf")
     memory_bytes: float = float("inf")
+    deadline: float = float("inf")
+    grown: int = 0  # sets grown so far (each one-member extension kept after deduplication)
+    clock: bool = False  # the wall-clock backstop ended the growth
 
     def check(self, held_bytes: float = 0.0) -> None:
-        if time.perf_counter() > self.deadline:
-            raise BudgetExhausted(Msg("budget.time"))
+        if self.grown > self.max_sets:
+            raise BudgetExhausted(Msg("budget.work", n=int(self.max_sets)))
         if held_bytes > self.memory_bytes:
             raise BudgetExhausted(Msg("budget.memory", mb=held_bytes / 2**20))
+        if time.perf_counter() > self.deadline:
+            self.clock = True
+            raise BudgetExhausted(Msg("budget.clock"))
 
 
 @dataclass
@@ -127,6 +136,7 @@ def _grow(ctx: Context, level: np.ndarray, elig: np.ndarray, A: np.ndarray, base
         out.append(new)
         grown += new.nbytes
         if budget is not None:
+            budget.grown += len(new)
             budget.check(held_before + level.nbytes + 3 * grown)
     return unique_rows(np.vstack(out)) if out else np.zeros((0, level.shape[1] + 1), dtype=np.int64)
 

@@ -56,7 +56,8 @@ class Solution:
     solve_seconds: float
     core: list[str] = field(default_factory=list)  # names of conflicting requirements when infeasible
     dropped: int = 0  # candidates left out of the model by reduced-cost fixing (:func:`reduced_cost_keep`)
-    bound_source: str = "CP-SAT"  # or "LP relaxation" when the LP's bound is the tighter one
+    bound_source: str | None = "CP-SAT"  # or "LP relaxation" when the LP's bound is the tighter one; None: no bound
+    clock: bool = False  # the wall-clock backstop cut a phase: the result may differ on another machine
 
 
 @dataclass
@@ -120,12 +121,15 @@ def _requirements(model, x, cs: CandidateSet, req: Requirements) -> dict[str, ob
     return lits
 
 
-def solve(cs: CandidateSet, req: Requirements, seed: int = 0, time_limit: float = 10.0,
+def solve(cs: CandidateSet, req: Requirements, seed: int = 0, work: float = 10.0, deadline: float = float("inf"),
           forbid: list[list[int]] | None = None, lexicographic: bool = False,
           blocks: list[int] | None = None) -> Solution:
     """Solve the packing model; ``forbid`` lists earlier solutions to exclude (for alternatives).
 
-    ``lexicographic``: most municipalities placed first, then most value (two solves).
+    ``work``: the solver's budget in CP-SAT's deterministic seconds (counted work, not the clock), shared by
+    the start phases as fixed shares: the same inputs give the same plan on an idle or a busy machine.
+    ``deadline`` (``time.perf_counter()``): the wall-clock backstop; a phase it cuts sets ``clock``.
+    ``lexicographic``: most municipalities placed first, then most value (one objective).
     ``blocks``: a label per candidate (e.g. its prefecture; -1 for a candidate spanning blocks): a
     large model of several blocks (the national one) starts from price and branch (the LP relaxation,
     then :func:`restricted_packing`), or, when its budget cannot hold the LP, from the blocks' own
@@ -134,53 +138,58 @@ def solve(cs: CandidateSet, req: Requirements, seed: int = 0, time_limit: float 
     t_start = time.perf_counter()
     hint = greedy_packing(cs, req)
     plain = not (forbid or lexicographic or req.together or req.apart)
-    duals, start = None, None
+    duals, start, clock = None, None, False
     if blocks is None and plain and len(cs.candidates) >= LP_START_MIN_CANDIDATES:
-        start, duals = lp_packing(cs, deadline=t_start + LP_SHARE * time_limit)
+        start, duals, clock = lp_packing(cs, deadline=deadline)
     elif blocks is not None and plain and len(cs.candidates) >= PRESOLVE_MIN_CANDIDATES:
         # the national model: price and branch (the LP relaxation, then the integer packing of the candidates
-        # it prices best); the prefectures' optima, combined, when the LP is not solved in time
-        if NATIONAL_LP_SHARE * time_limit >= LP_SECONDS_PER_CANDIDATE * len(cs.candidates):
-            _, duals = lp_packing(cs, deadline=t_start + NATIONAL_LP_SHARE * time_limit, dive=False)
+        # it prices best); the prefectures' optima, combined, when the budget cannot hold the LP
+        if NATIONAL_LP_SHARE * work >= LP_SECONDS_PER_CANDIDATE * len(cs.candidates):
+            _, duals, clock = lp_packing(cs, deadline=deadline, dive=False)
         if duals is not None:
-            start = restricted_packing(cs, duals, hint, seed, min(RESTRICTED_SECONDS, RESTRICTED_SHARE * time_limit),
-                                       deadline=t_start + BLOCK_SHARE * time_limit)
+            start, c2 = restricted_packing(cs, duals, hint, seed, min(RESTRICTED_SECONDS, RESTRICTED_SHARE * work),
+                                           deadline=deadline)
         else:
-            start = block_packing(cs, blocks, seed, deadline=t_start + BLOCK_SHARE * time_limit)
-    if start is not None:
-        if sum(cs.candidates[k].value for k in start) > sum(cs.candidates[k].value for k in hint):
-            hint = start
-        time_limit = max(1.0, time_limit - (time.perf_counter() - t_start))
+            start, c2 = block_packing(cs, blocks, seed, BLOCK_SHARE * work, deadline=deadline)
+        clock = clock or c2
+    if start is not None and sum(cs.candidates[k].value for k in start) > sum(cs.candidates[k].value for k in hint):
+        hint = start
     if duals is None:
-        return _solve(cs, req, seed, time_limit, hint, t_start, forbid=forbid, lexicographic=lexicographic, plain=plain)
-    sol = _solve_reduced(cs, req, seed, time_limit, hint, t_start, duals)
-    lp_bound = relaxation_bound(duals)
-    if sol.status == "FEASIBLE" and not lp_bound >= sol.best_bound:
-        # two valid bounds (the LP's and CP-SAT's): the tighter one is reported
-        sol.best_bound, sol.bound_source = lp_bound, "LP relaxation"
-        sol.gap = abs(lp_bound - sol.objective) / max(1.0, abs(lp_bound))
+        sol = _solve(cs, req, seed, work, deadline, hint, t_start, forbid=forbid, lexicographic=lexicographic,
+                     plain=plain)
+    else:
+        sol = _solve_reduced(cs, req, seed, work, deadline, hint, t_start, duals)
+        lp_bound = relaxation_bound(duals)
+        if sol.status == "FEASIBLE" and not lp_bound >= sol.best_bound:
+            # two valid bounds (the LP's and CP-SAT's): the tighter one is reported
+            sol.best_bound, sol.bound_source = lp_bound, "LP relaxation"
+            sol.gap = abs(lp_bound - sol.objective) / max(1.0, abs(lp_bound))
+    sol.clock = sol.clock or clock
+    if sol.best_bound != sol.best_bound:  # no bound: say none, not where it would have come from
+        sol.bound_source = None
     return sol
 
 
-def _solve_reduced(cs: CandidateSet, req: Requirements, seed: int, time_limit: float, hint: list[int],
+def _solve_reduced(cs: CandidateSet, req: Requirements, seed: int, work: float, deadline: float, hint: list[int],
                    t_start: float, duals) -> Solution:
     """:func:`_solve` on the candidates that some plan as good as ``hint`` may contain (reduced-cost fixing,
     :func:`reduced_cost_keep`): the same optimum, and a proof on them is a proof on all."""
     keep = reduced_cost_keep(duals, sum(int(round(cs.candidates[k].value)) for k in hint))
     keep[hint] = True  # kept by the bound already (see reduced_cost_keep); never lost to rounding
     if keep.all():
-        return _solve(cs, req, seed, time_limit, hint, t_start)
+        return _solve(cs, req, seed, work, deadline, hint, t_start)
     index = np.nonzero(keep)[0]
     sub = subset(cs, index)
     position = {int(k): j for j, k in enumerate(index)}
-    sol = _solve(sub, req, seed, time_limit, [position[k] for k in hint], t_start)
+    sol = _solve(sub, req, seed, work, deadline, [position[k] for k in hint], t_start)
     sol.chosen = sorted(int(index[j]) for j in sol.chosen)
     sol.dropped = len(cs.candidates) - len(index)
     return sol
 
 
-def _solve(cs: CandidateSet, req: Requirements, seed: int, time_limit: float, hint: list[int], t_start: float,
-           forbid: list[list[int]] | None = None, lexicographic: bool = False, plain: bool = True) -> Solution:
+def _solve(cs: CandidateSet, req: Requirements, seed: int, work: float, deadline: float, hint: list[int],
+           t_start: float, forbid: list[list[int]] | None = None, lexicographic: bool = False,
+           plain: bool = True) -> Solution:
     """Build the model, hint it (completely when ``plain``: the hint is then feasible), solve, read the solution."""
     model, x, lits = build_model(cs, req)
     for chosen in forbid or []:
@@ -189,22 +198,22 @@ def _solve(cs: CandidateSet, req: Requirements, seed: int, time_limit: float, hi
     if lexicographic and cs.candidates:
         # one objective, exactly lexicographic: a municipality placed outweighs all the value there is
         values = [int(round(c.value)) for c in cs.candidates]
-        weight = sum(v for v in values if v > 0) + 1
+        weight = lexicographic_weight(cs, values)
         model.Maximize(sum((weight * len(c.members) + v) * x[k] for k, (c, v) in enumerate(zip(cs.candidates, values))))
     chosen = set(hint)
     for k in range(len(x)) if plain else hint:  # a complete hint when it is feasible by construction
         model.AddHint(x[k], k in chosen)
-    solver = _solver(seed, time_limit)
+    solver = _solver(seed, work, deadline)
     if len(cs.candidates) < PRESOLVE_MIN_CANDIDATES:
         solver.parameters.cp_model_presolve = False
     status = solver.Solve(model)
     secs = time.perf_counter() - t_start
     sol = _solution(solver, status, secs, x, cs, lits)
+    sol.clock = clock_ended(solver, status)
     if sol.status == "UNKNOWN" and hint and not forbid and not (req.together or req.apart):
         # the budget ended before CP-SAT found a plan: the greedy packing is feasible, with no bound
-        sol = Solution("FEASIBLE", hint, float(sum(cs.candidates[k].value for k in hint)), float("nan"),
-                       float("nan"), secs)
-        return sol
+        return Solution("FEASIBLE", hint, float(sum(cs.candidates[k].value for k in hint)), float("nan"),
+                        float("nan"), secs, bound_source=None, clock=sol.clock)
     if lexicographic and cs.candidates and sol.status in ("OPTIMAL", "FEASIBLE"):
         # proven: the bound is the value found; else only the combined objective has a bound (gap in its terms)
         combined = solver.ObjectiveValue()
@@ -223,30 +232,35 @@ PRESOLVE_MIN_CANDIDATES = 50_000
 BLOCK_SHARE = 0.7
 
 
-def block_packing(cs: CandidateSet, blocks: list[int], seed: int, deadline: float) -> list[int]:
+def block_packing(cs: CandidateSet, blocks: list[int], seed: int, work: float,
+                  deadline: float = float("inf")) -> tuple[list[int], bool]:
     """The optimum of each block's own candidates (a prefecture's groups), solved block by block and
     combined: a feasible plan of the whole model (blocks share no municipality and, when labelled
     by :func:`optimizer.solve.plan.prefecture_blocks`, no existing group; should two blocks expand one,
-    the more valuable expansion is kept; candidates labelled -1 are left out). The national model's start: CP-SAT alone, from a
-    greedy start, stays below it for minutes (``docs/model.md``)."""
+    the more valuable expansion is kept; candidates labelled -1 are left out). The national model's start:
+    CP-SAT alone, from a greedy start, stays below it for minutes (``docs/model.md``). ``work``: the
+    deterministic seconds shared by the blocks in proportion to their candidates (at most 10 each);
+    ``deadline``: the wall-clock backstop. Returns the packing and whether the backstop cut a block."""
     members: dict[int, list[int]] = {}
     for k, b in enumerate(blocks):
         if b >= 0:
             members.setdefault(b, []).append(k)
     chosen: list[int] = []
-    still = sum(len(ks) for ks in members.values())  # candidates of the blocks not yet solved
+    total = sum(len(ks) for ks in members.values())
+    clock = False
     for b, ks in sorted(members.items(), key=lambda kv: -len(kv[1])):
-        left = (deadline - time.perf_counter()) * len(ks) / still  # the time left, shared by size
-        still -= len(ks)
-        if left <= 0:
+        if time.perf_counter() >= deadline:
+            clock = True
             break
         sub = subset(cs, ks)
         model, x, _ = build_model(sub, Requirements([], []))
         for j in greedy_packing(sub, Requirements([], [])):
             model.AddHint(x[j], True)
-        solver = _solver(seed, min(left, 10.0))
+        solver = _solver(seed, min(work * len(ks) / total, 10.0), deadline)
         solver.parameters.cp_model_presolve = len(ks) >= PRESOLVE_MIN_CANDIDATES
-        if solver.Solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        status = solver.Solve(model)
+        clock = clock or clock_ended(solver, status)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             chosen += [ks[j] for j in range(len(ks)) if solver.BooleanValue(x[j])]
     kept: dict[str, int] = {}  # an existing group expanded from two blocks: the more valuable expansion
     for k in sorted(chosen, key=lambda k: -cs.candidates[k].value):
@@ -254,18 +268,20 @@ def block_packing(cs: CandidateSet, blocks: list[int], seed: int, deadline: floa
         if g is not None:
             kept.setdefault(g, k)
     chosen = [k for k in chosen if cs.candidates[k].base_group is None or kept[cs.candidates[k].base_group] == k]
-    # blocks the deadline cut off, and candidates spanning blocks: filled in best value first where they fit
-    return greedy_packing(cs, Requirements([], []), start=chosen)
+    # candidates spanning blocks (and blocks the backstop cut off): filled in best value first where they fit
+    return greedy_packing(cs, Requirements([], []), start=chosen), clock
 
 
-#: From this many candidates a large model starts from an LP dive (:func:`lp_packing`), which may use this
-#: share of the solver's time: on 茨城 at ``max_size`` 12 / ``link_km`` 20 (79 k candidates) it finds a plan
-#: worth 5.88 bn yen in 1 s, where the greedy start is worth 5.48 bn and CP-SAT reaches 5.59 bn in 120 s.
+#: From this many candidates a large model starts from an LP dive (:func:`lp_packing`) of at most
+#: :data:`LP_DIVE_ROUNDS` LPs (counted, not timed): on 茨城 at ``max_size`` 12 / ``link_km`` 20 (79 k candidates)
+#: it finds a plan worth 5.88 bn yen in 1 s, where the greedy start is worth 5.48 bn and CP-SAT reaches 5.59 bn in
+#: 120 s.
 LP_START_MIN_CANDIDATES = 20_000
-LP_SHARE = 0.2
+LP_DIVE_ROUNDS = 300
 
 
-def lp_packing(cs: CandidateSet, deadline: float, dive: bool = True) -> tuple[list[int], tuple | None]:
+def lp_packing(cs: CandidateSet, deadline: float = float("inf"),
+               dive: bool = True) -> tuple[list[int], tuple | None, bool]:
     r"""A packing by diving on the LP relaxation (GLOP): solve
 
     .. math:: \max \sum_c V_c x_c \quad\text{s.t.}\quad \sum_{c \ni i} x_c \le 1,\;
@@ -273,11 +289,12 @@ def lp_packing(cs: CandidateSet, deadline: float, dive: bool = True) -> tuple[li
 
     fix the candidate with the largest fractional :math:`x_c` (the most valuable among equals) to 1
     and every candidate sharing a municipality or an existing group with it to 0, and repeat until
-    the LP is integral (or the deadline: then the candidates fixed so far). Completed best value
-    first (:func:`greedy_packing`). A start for CP-SAT, feasible by construction; its value is a
+    the LP is integral or :data:`LP_DIVE_ROUNDS` LPs are solved (then the candidates fixed so far). Completed
+    best value first (:func:`greedy_packing`). A start for CP-SAT, feasible by construction; its value is a
     lower bound, not a proof. Also returns the first LP's duals, row matrix and values, for
     :func:`reduced_cost_keep`, :func:`restricted_packing` and :func:`relaxation_bound` (``None`` if it
-    was not solved in time). ``dive=False``: the first LP only (the packing is then the greedy one).
+    was not solved), and whether the wall-clock backstop ``deadline`` cut the dive (GLOP runs to its own
+    optimum: deterministic). ``dive=False``: the first LP only (the packing is then the greedy one).
     """
     from ortools.linear_solver.python import model_builder as mb
 
@@ -288,13 +305,19 @@ def lp_packing(cs: CandidateSet, deadline: float, dive: bool = True) -> tuple[li
     lo, hi = np.zeros(len(cands)), np.where(v > 0, 1.0, 0.0)
     fixed: list[int] = []
     root = None  # duals of the first (undived) LP
-    while time.perf_counter() < deadline:
+    clock = False
+    for _ in range(LP_DIVE_ROUNDS):
+        if time.perf_counter() >= deadline:
+            clock = True
+            break
         model = mb.Model()
         model.helper.fill_model_from_sparse_data(lo, hi, v, np.full(len(row_of), -np.inf), np.ones(len(row_of)), A)
         model.helper.set_maximize(True)
         lp = mb.Solver("glop")
-        lp.set_time_limit_in_seconds(max(0.1, deadline - time.perf_counter()))
+        if np.isfinite(deadline):
+            lp.set_time_limit_in_seconds(max(0.1, deadline - time.perf_counter()))
         if lp.solve(model) != mb.SolveStatus.OPTIMAL:
+            clock = clock or time.perf_counter() >= deadline
             break
         x = lp.values(model.get_variables()).to_numpy()
         if root is None:
@@ -316,7 +339,7 @@ def lp_packing(cs: CandidateSet, deadline: float, dive: bool = True) -> tuple[li
         if used.isdisjoint(packing_keys(cands[k])):
             used.update(packing_keys(cands[k]))
             kept.append(k)
-    return greedy_packing(cs, Requirements([], []), start=kept), (None if root is None else (root, A, v))
+    return greedy_packing(cs, Requirements([], []), start=kept), (None if root is None else (root, A, v)), clock
 
 
 def packing_matrix(cs: CandidateSet):
@@ -367,12 +390,12 @@ LP_SECONDS_PER_CANDIDATE = 4e-5
 
 
 def restricted_packing(cs: CandidateSet, duals, start: list[int], seed: int, time_limit: float,
-                       deadline: float) -> list[int]:
+                       deadline: float = float("inf")) -> tuple[list[int], bool]:
     r"""Price and branch: the integer packing (CP-SAT) of the :data:`RESTRICTED_COLUMNS` candidates of
     largest reduced value :math:`r_c` (:func:`reduced_values`) and those of ``start`` (a packing, its
     hint), completed best value first. A feasible plan of the whole model, and a start for it, not a
     proof: a candidate left out may be in the optimum. ``time_limit``: CP-SAT's deterministic limit
-    (so the result is reproducible); ``deadline``: the wall-clock backstop.
+    (so the result is reproducible); ``deadline``: the wall-clock backstop (returned: whether it cut the solve).
     """
     r, _ = reduced_values(duals)
     n = min(len(r), RESTRICTED_COLUMNS)
@@ -383,12 +406,12 @@ def restricted_packing(cs: CandidateSet, duals, start: list[int], seed: int, tim
     hinted = set(start)
     for j, k in enumerate(index):
         model.AddHint(x[j], int(k) in hinted)
-    solver = _solver(seed, time_limit)
-    solver.parameters.max_time_in_seconds = max(0.1, min(time_limit, deadline - time.perf_counter()))
+    solver = _solver(seed, time_limit, deadline)
     chosen = list(start)
-    if solver.Solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    status = solver.Solve(model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = [int(index[j]) for j in range(len(index)) if solver.BooleanValue(x[j])]
-    return greedy_packing(cs, Requirements([], []), start=chosen)
+    return greedy_packing(cs, Requirements([], []), start=chosen), clock_ended(solver, status)
 
 
 def reduced_cost_keep(duals, lower: float) -> np.ndarray:
@@ -440,13 +463,29 @@ def greedy_packing(cs: CandidateSet, req: Requirements, start: list[int] | None 
     return sorted(chosen)
 
 
-def _solver(seed: int, time_limit: float) -> cp_model.CpSolver:
+def lexicographic_weight(cs: CandidateSet, values: list[int]) -> int:
+    r"""A weight per municipality placed above the value of every packing: :math:`1 + \sum_i \max_{c \ni i}
+    \max(V_c, 0)/|c|` (a packing's value is the sum over its members of their candidates' value per member), so
+    the lexicographic objective stays far inside CP-SAT's 64-bit range (the sum of all values did not, on the
+    national model)."""
+    best: dict = {}
+    for c, v in zip(cs.candidates, values):
+        if v > 0 and c.members:
+            per = v / len(c.members)
+            for i in c.members:
+                best[i] = max(best.get(i, 0.0), per)
+    return int(sum(best.values())) + 1
+
+
+def _solver(seed: int, work: float, deadline: float = float("inf")) -> cp_model.CpSolver:
+    """One worker, a fixed seed, a deterministic limit of ``work`` (counted, not timed) and the wall-clock
+    ``deadline`` as a backstop only (:func:`clock_ended` tells whether it ended a solve)."""
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = 1
     p.random_seed = seed
-    p.max_deterministic_time = time_limit
-    p.max_time_in_seconds = time_limit  # the wall-clock budget left; whichever ends the solve is reported
+    p.max_deterministic_time = work
+    p.max_time_in_seconds = max(0.1, deadline - time.perf_counter()) if np.isfinite(deadline) else 1e7
     # Lighter presolve: on large packing models the time goes into presolve, not search.
     p.merge_at_most_one_work_limit = 0
     p.cp_model_probing_level = 0
@@ -455,6 +494,15 @@ def _solver(seed: int, time_limit: float) -> cp_model.CpSolver:
     # instance (~190k candidates) optimal in ~32 s; with the default level it stalls at a 1.9% gap in 60 s.
     p.linearization_level = 2
     return solver
+
+
+def clock_ended(solver: cp_model.CpSolver, status) -> bool:
+    """Whether the wall-clock backstop, not the deterministic limit, ended a solve that is not finished."""
+    if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
+        return False
+    p = solver.parameters
+    return solver.WallTime() >= 0.99 * p.max_time_in_seconds and (
+        solver.ResponseProto().deterministic_time < 0.99 * p.max_deterministic_time)
 
 
 def _solution(solver, status, secs: float, x, cs: CandidateSet, lits) -> Solution:

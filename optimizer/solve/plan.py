@@ -29,8 +29,9 @@ from .stability import stabilise
 from .verify import validate_plan
 
 
-#: Shares of ``time_limit_s``: candidate growth stops at the first, the solver at the second.
-ENUMERATION_SHARE, SOLVE_SHARE = 0.6, 0.8
+#: Shares of the wall-clock backstop ``wall_limit_s``: candidate growth is cut at the first, the solver at the
+#: second (the limits that decide a plan are counted work: ``max_candidate_sets``, ``time_limit_s``).
+ENUMERATION_SHARE, SOLVE_SHARE = 0.6, 0.9
 
 
 def group_id(k: int) -> str:
@@ -298,10 +299,10 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
     scope = scope_codes(ctx, prefectures)
     check_scenario_lists(ctx, scope)
     t0 = time.perf_counter()
-    # one budget: candidate growth may use 60% of it, the solver runs until 80%, the rest is for scoring the
-    # chosen groups' shares and validating the plan
-    budget = Budget(t0 + ENUMERATION_SHARE * sc.time_limit_s, sc.memory_limit_mb * 2**20)
-    solve_deadline = t0 + SOLVE_SHARE * sc.time_limit_s
+    # the limits that decide the result are counted work (sets grown, CP-SAT's deterministic seconds), so the same
+    # inputs give the same plan on an idle or a busy machine; the wall clock is only a backstop, and says so
+    budget = Budget(sc.max_candidate_sets, sc.memory_limit_mb * 2**20, t0 + ENUMERATION_SHARE * sc.wall_limit_s)
+    solve_deadline = t0 + SOLVE_SHARE * sc.wall_limit_s
     cs = enumerate_candidates(ctx, scope, budget=budget)
     t_enum = time.perf_counter() - t0
     req = Requirements(together=[[ctx.pos[c] for c in t] for t in sc.together],
@@ -314,19 +315,24 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
              "search_complete": cs.complete}
     if not cs.complete:
         stats["stopped"] = cs.stopped
+    if budget.clock:
+        stats["stopped_by_clock"] = True
     plans: list[Plan] = []
     forbid: list[list[int]] = []
     for _ in range(max(1, alternatives)):
-        if plans and time.perf_counter() > solve_deadline:
+        if plans and time.perf_counter() > solve_deadline:  # the backstop: fewer alternatives than asked
             plans[0].stats["alternatives_stopped"] = Msg("plan.alternatives_stopped", n=len(plans))
+            plans[0].stats["stopped_by_clock"] = True
             break
-        sol = solve(cs, req, seed=sc.seed, time_limit=max(1.0, solve_deadline - time.perf_counter()), forbid=forbid,
+        sol = solve(cs, req, seed=sc.seed, work=sc.time_limit_s, deadline=solve_deadline, forbid=forbid,
                     lexicographic=sc.participation_mode == "lexicographic",
                     blocks=prefecture_blocks(ctx, cs) if len(prefectures) > 1 else None)
         if sol.dropped:  # reduced-cost fixing (optimizer.solve.packing.reduced_cost_keep): safe, the bound stands
             stats["candidates_dropped_by_reduced_cost"] = sol.dropped
+        if sol.clock:
+            stats["stopped_by_clock"] = True
         stats.pop("bound_source", None)
-        if sol.status == "FEASIBLE" and cs.complete:
+        if sol.status == "FEASIBLE" and cs.complete and sol.bound_source:
             stats["bound_source"] = sol.bound_source
         if not cs.complete:
             # a plan over the sets grown before the budget ran out: its bound says nothing of the sets not grown
@@ -361,6 +367,28 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
         if not sol.chosen:
             break
     return plans
+
+
+def plan_of(ctx: Context, prefectures: list[str], keys: list[tuple]) -> Plan:
+    """The plan made of given groups -- ``keys``: (the existing group expanded or ``None``, the sorted codes of
+    the municipalities that move) -- each at its best option under ``ctx``'s inputs, with shares, stability and
+    validation like any plan (status ``FEASIBLE``: chosen, not optimised). Raises ``KeyError`` when a group is not
+    an admissible candidate under these inputs."""
+    sc = ctx.scenario
+    scope = scope_codes(ctx, prefectures)
+    t0 = time.perf_counter()
+    cs = enumerate_candidates(ctx, scope, prune=False,
+                              budget=Budget(sc.max_candidate_sets, sc.memory_limit_mb * 2**20))
+    index = {(c.base_group, tuple(sorted(ctx.codes[i] for i in c.members))): k for k, c in enumerate(cs.candidates)
+             if np.isfinite(c.value)}
+    chosen = sorted(index[tuple(k)] for k in keys)
+    sol = Solution("FEASIBLE", chosen, float(sum(cs.candidates[k].value for k in chosen)), float("nan"),
+                   float("nan"), time.perf_counter() - t0, bound_source=None)
+    stats = {"municipalities": len(scope), "eligible": len(cs.eligible), "candidates": len(cs.candidates),
+             "search_complete": cs.complete}
+    plan = _plan_from(ctx, cs, sol, scope, prefectures, stats)
+    validate_plan(ctx, plan, scope)
+    return plan
 
 
 def prefecture_blocks(ctx: Context, cs) -> list[int]:
@@ -481,4 +509,16 @@ def compare(a: Plan, b: Plan) -> dict:
         "continuity_a": round(float(np.mean([g.continuity.score for g in a.groups])), 2) if a.groups else None,
         "continuity_b": round(float(np.mean([g.continuity.score for g in b.groups])), 2) if b.groups else None,
         "moved_only_in_a": sorted(moved_a - moved_b), "moved_only_in_b": sorted(moved_b - moved_a),
+        "municipalities_regrouped": regrouped(a, b),
     }
+
+
+def placement(plan: Plan) -> dict[str, tuple]:
+    """Each municipality that moves in the plan, with its group (existing group, sorted movers)."""
+    return {c: (g.base_group_id, tuple(sorted(g.movers))) for g in plan.groups for c in g.movers}
+
+
+def regrouped(a: Plan, b: Plan) -> int:
+    """Municipalities placed differently in two plans: in another group (other partners) or placed in one only."""
+    pa, pb = placement(a), placement(b)
+    return sum(pa.get(c) != pb.get(c) for c in pa.keys() | pb.keys())

@@ -277,15 +277,16 @@ def test_reduced_cost_fixing_keeps_every_candidate_of_the_optimum(data, monkeypa
 
     ctx = Context(data, Scenario())
     cs = enumerate_candidates(ctx, scope_codes(ctx, ["20"]))  # 長野: about 5,000 candidates
-    full = solve(cs, Requirements([], []), time_limit=60)
+    full = solve(cs, Requirements([], []), work=60)
     assert full.status == "OPTIMAL" and full.dropped == 0  # below LP_START_MIN_CANDIDATES: no LP
-    start, duals = S.lp_packing(cs, deadline=float("inf"))
+    start, duals, clock = S.lp_packing(cs)
+    assert not clock
     keys = [set(S.packing_keys(cs.candidates[k])) for k in start]
     assert all(a.isdisjoint(b) for a, b in itertools.combinations(keys, 2))  # the dive's plan is a packing
     keep = S.reduced_cost_keep(duals, round(full.objective))
     assert keep[full.chosen].all() and keep.sum() < len(cs.candidates) / 2
     monkeypatch.setattr(S, "LP_START_MIN_CANDIDATES", 0)
-    reduced = solve(cs, Requirements([], []), time_limit=60)
+    reduced = solve(cs, Requirements([], []), work=60)
     assert reduced.status == "OPTIMAL" and reduced.dropped > 0
     assert round(reduced.objective) == round(full.objective) and reduced.best_bound == pytest.approx(full.best_bound)
 
@@ -300,18 +301,19 @@ def test_national_start_prices_then_packs_and_keeps_the_optimum_and_its_proof(da
     blocks = prefecture_blocks(ctx, cs)
     assert -1 in blocks  # cross-prefecture candidates exist
     req = Requirements([], [])
-    full = solve(cs, req, time_limit=60)  # one model, no blocks
+    full = solve(cs, req, work=60)  # one model, no blocks
     assert full.status == "OPTIMAL"
-    _, duals = S.lp_packing(cs, deadline=float("inf"), dive=False)
+    _, duals, _ = S.lp_packing(cs, dive=False)
     assert S.relaxation_bound(duals) >= round(full.objective) - 1  # weak duality
     greedy = S.greedy_packing(cs, req)
     monkeypatch.setattr(S, "RESTRICTED_COLUMNS", 30)
-    start = S.restricted_packing(cs, duals, greedy, seed=0, time_limit=10, deadline=float("inf"))
+    start, clock = S.restricted_packing(cs, duals, greedy, seed=0, time_limit=10)
+    assert not clock
     keys = [set(S.packing_keys(cs.candidates[k])) for k in start]
     assert all(a.isdisjoint(b) for a, b in itertools.combinations(keys, 2))
     value = sum(cs.candidates[k].value for k in start)
     assert sum(cs.candidates[k].value for k in greedy) <= value <= full.objective + 1
     monkeypatch.setattr(S, "PRESOLVE_MIN_CANDIDATES", 0)  # take the national path on this small instance
-    national = solve(cs, req, time_limit=60, blocks=blocks)
+    national = solve(cs, req, work=60, blocks=blocks)
     assert national.status == "OPTIMAL" and round(national.objective) == round(full.objective)
     assert national.best_bound == pytest.approx(full.best_bound) and national.bound_source == "CP-SAT"
