@@ -18,7 +18,7 @@ import click
 from . import api
 from .errors import InfeasibleError, InputError, Problem
 from .render import payload
-from .render.files import to_json, write_atomic, write_folder
+from .render.files import check_target, to_json, write_atomic, write_folder
 from .render.tables import table
 from .text import Items, Msg, say, t
 
@@ -108,6 +108,18 @@ def _scenario(path, survey):
         if not explicit:
             sc = sc.replace(planning_fy=current_fy())
     return sc
+
+
+def _overwrite_option(f):
+    return click.option("--overwrite", is_flag=True,
+                        help="Replace the previous run in the output folder (as a whole); never an input file.")(f)
+
+
+def _write(out_dir, files: dict, overwrite: bool, *inputs) -> list:
+    """Write a run's folder (:func:`optimizer.render.files.write_folder`): refused over another run's files
+    without ``--overwrite``, never over an input file; the manifest records the command."""
+    command = " ".join(["lgcloud", *sys.argv[1:]])
+    return write_folder(out_dir, files, overwrite=overwrite, inputs=[p for p in inputs if p], command=command)
 
 
 def _synthetic(d, out: dict) -> bool:
@@ -255,16 +267,18 @@ def validate(survey, groups, group_members, hazard, as_json, lang):
 @main.command()
 @click.option("--pref", "prefs", multiple=True, required=True, help="Prefecture code (01-47); repeatable.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write nodes and edges as GeoJSON for GIS.")
+@_overwrite_option
 @_data_options
 @_json_option
 @_lang_option
 @_handle_errors
-def graph(prefs, out, survey, groups, group_members, hazard, as_json, lang):
+def graph(prefs, out, overwrite, survey, groups, group_members, hazard, as_json, lang):
     """The municipal graph of one or more prefectures (land and sea links)."""
     d = _load(survey, groups, group_members, hazard)
     g = d.prefecture_graph(_prefs(prefs))
     data = payload.graph_dict(g)
     if out:
+        check_target(out, [survey, groups, group_members, hazard], overwrite)
         write_atomic(out, to_json(payload.graph_geojson(g)))
     if as_json:
         click.echo(to_json(data))
@@ -396,11 +410,12 @@ def _status_line(plan, lang: str) -> str:
               help="Return up to K distinct plans, best first.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Write proposals.json/.csv/.geojson, roadmap.csv, report.html/.md and map.png/.html here.")
+@_overwrite_option
 @_data_options
 @_json_option
 @_lang_option
 @_handle_errors
-def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir, survey, groups,
+def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir, overwrite, survey, groups,
             group_members, hazard, as_json, lang):
     """Propose new groups and expansions of existing ones (CP-SAT, validated)."""
     from .render.outputs import proposal_files
@@ -424,7 +439,8 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
     result = payload.proposal_dict(d, run)
     if run.best.status == "INFEASIBLE":
         raise InfeasibleError(run.best.infeasibility, result)
-    written = write_folder(out_dir, proposal_files(d, run, lang)) if out_dir else []
+    written = _write(out_dir, proposal_files(d, run, lang), overwrite, survey, groups, group_members, hazard,
+                     scenario) if out_dir else []
     if as_json:
         click.echo(to_json(result))
     elif run.totals is not None:  # the whole country: a table by prefecture
@@ -471,12 +487,13 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
               help="Local worker processes (default: the cores; 0: in this process, no Dask).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Write sweep.json, sweep_pairs.csv, sweep_groups.csv and the robust plan's files here.")
+@_overwrite_option
 @_data_options
 @_json_option
 @_lang_option
 @_handle_errors
-def sweep(prefs, all_prefs, draws, seed, scenario, scheduler, workers, out_dir, survey, groups, group_members, hazard,
-          as_json, lang):
+def sweep(prefs, all_prefs, draws, seed, scenario, scheduler, workers, out_dir, overwrite, survey, groups,
+          group_members, hazard, as_json, lang):
     """Advice that survives uncertainty: draw the uncertain inputs, solve each draw, say what is firm."""
     from .render.outputs import sweep_files
     from .solve.plan import Proposal
@@ -499,7 +516,8 @@ def sweep(prefs, all_prefs, draws, seed, scenario, scheduler, workers, out_dir, 
     names = d.municipalities["name"].to_dict()
     result = payload.sweep_dict(res, names, lang)
     run = Proposal([res.robust_plan], res.prefectures) if res.robust_plan is not None else None
-    written = write_folder(out_dir, sweep_files(d, res, run, lang)) if out_dir and run is not None else []
+    written = _write(out_dir, sweep_files(d, res, run, lang), overwrite, survey, groups, group_members, hazard,
+                     scenario) if out_dir and run is not None else []
     if as_json:
         click.echo(to_json(result))
     else:
@@ -528,11 +546,12 @@ def sweep(prefs, all_prefs, draws, seed, scenario, scheduler, workers, out_dir, 
 @click.option("--top", type=click.IntRange(1, 20), default=5, show_default=True, help="Options to show (alone is always shown).")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write the advisor's proposal here.")
+@_overwrite_option
 @_data_options
 @_json_option
 @_lang_option
 @_handle_errors
-def match(code, top, scenario, out_dir, survey, groups, group_members, hazard, as_json, lang):
+def match(code, top, scenario, out_dir, overwrite, survey, groups, group_members, hazard, as_json, lang):
     """Which group should this municipality join, and why? Ranked options with reasons."""
     from .render.outputs import match_files
 
@@ -540,7 +559,8 @@ def match(code, top, scenario, out_dir, survey, groups, group_members, hazard, a
     res = api.match(d, code, top=top, scenario=_scenario(scenario, survey))
     out = payload.match_dict(res, lang)
     synthetic = _synthetic(d, out)
-    written = write_folder(out_dir, match_files(d, res, lang)) if out_dir else []
+    written = _write(out_dir, match_files(d, res, lang), overwrite, survey, groups, group_members, hazard,
+                     scenario) if out_dir else []
     if as_json:
         click.echo(to_json({k: v for k, v in out.items()}))
     else:

@@ -209,12 +209,11 @@ def test_user_text_is_escaped_in_html_and_neutralised_in_csv(tmp_path):
     assert any("alert(1)" in c for c in cells)
     assert not any(c.startswith(("=", "+", "@")) for c in cells)
     assert not any(c.startswith("-") and not c.lstrip("-").replace(".", "").isdigit() for c in cells)
-    # the advisor's report too, written into the same folder: neither run overwrites the other's files
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    # the advisor's report too, in its own folder (a folder holds one run)
+    out = tmp_path / "match"
     r = run("match", "--municipality", "30206", "--out", str(out), "--survey", str(src / "survey.csv"),
             "--groups", str(src / "groups.csv"))
     assert r.exit_code == 0, r.output
-    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name in before} == before
     assert {"match_report.html", "match_map.html", "match_map.png"} <= {p.name for p in out.iterdir()}
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # no temporary folder left behind
     for page in out.glob("match_*.html"):
@@ -258,3 +257,43 @@ def test_an_output_path_that_is_an_input_file_is_refused(tmp_path):
     before = f.read_bytes()
     r = run("propose", "--pref", "30", "--survey", str(f), "--out", str(f))
     assert r.exit_code == 2 and no_traceback(r) and f.read_bytes() == before
+
+
+def test_an_output_folder_holding_another_run_is_refused_and_replaced_only_as_a_whole(tmp_path):
+    out = tmp_path / "out"
+    assert run("propose", "--pref", "30", "--out", str(out), "--alternatives", "3").exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert (out / "alt2").is_dir()
+    r = run("propose", "--pref", "47", "--out", str(out))  # another run into the same folder
+    assert r.exit_code == 2 and no_traceback(r) and "another run" in r.output and "--overwrite" in r.output
+    assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # untouched
+    r = run("match", "--municipality", "30206", "--out", str(out))
+    assert r.exit_code == 2 and no_traceback(r)
+    r = run("propose", "--pref", "47", "--out", str(out), "--overwrite")
+    assert r.exit_code == 0
+    assert not (out / "alt2").exists() and not (out / "alt3").exists()  # the old run went as a whole
+    assert "47" in json.loads((out / "proposals.json").read_text(encoding="utf-8"))["prefectures"]
+
+
+def test_a_folder_of_other_files_is_refused_and_an_input_is_never_written_over(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    r = run("propose", "--pref", "30", "--out", str(tmp_path))
+    assert r.exit_code == 2 and "notes.txt" in r.output
+    survey = tmp_path / "survey.csv"
+    survey.write_bytes((SYSTEMS / "survey.csv").read_bytes())
+    before = survey.read_bytes()
+    r = run("graph", "--pref", "30", "--survey", str(survey), "--out", str(survey), "--overwrite")
+    assert r.exit_code == 2 and no_traceback(r) and survey.read_bytes() == before and "input" in r.output
+    r = run("graph", "--pref", "30", "--out", str(tmp_path / "notes.txt"))
+    assert r.exit_code == 2 and (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+    r = run("score", "--members", "30341,30361", "--go-live", "-1")
+    assert r.exit_code == 2 and no_traceback(r)
+
+
+def test_a_prefecture_without_survey_rows_is_refused(tmp_path):
+    rows = (SYSTEMS / "survey.csv").read_text(encoding="utf-8").splitlines()
+    f = tmp_path / "wakayama.csv"
+    f.write_text("\n".join([rows[0]] + [r for r in rows[1:] if r.startswith("30")]) + "\n", encoding="utf-8")
+    r = run("propose", "--pref", "29", "--survey", str(f))
+    assert r.exit_code == 2 and no_traceback(r) and "29" in r.output and "wakayama.csv" in r.output
+    assert run("propose", "--pref", "30", "--survey", str(f)).exit_code == 0

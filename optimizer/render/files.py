@@ -190,24 +190,74 @@ def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -
         raise
 
 
-def write_folder(out_dir: str | Path, files: dict[str, str | bytes], encoding: str = "utf-8") -> list[Path]:
-    """Write a run's files as a whole: all go to a temporary folder beside ``out_dir`` first and are
-    moved into place only when every one was written (a new folder is moved in one rename). Files of
-    other runs already in ``out_dir`` are kept; an error leaves ``out_dir`` as it was."""
+#: The record of the run that wrote a folder (its files, by name), written beside them.
+MANIFEST = ".lgcloud-run.json"
+
+
+def _inputs_hit(paths, inputs) -> list[str]:
+    """The paths of ``paths`` that are input files (never written over)."""
+    ins = {Path(p).resolve() for p in inputs if p}
+    return [str(p) for p in paths if Path(p).resolve() in ins]
+
+
+def check_target(path: str | Path, inputs=(), overwrite: bool = False) -> None:
+    """A single output file (``graph --out``): never an input; an existing file only with ``overwrite``."""
+    from ..errors import InputError, Problem
+    from ..text import Msg
+
+    path = Path(path)
+    if _inputs_hit([path], inputs):
+        raise InputError(Problem(str(path), None, None, Msg("out.is_input")))
+    if path.exists() and not overwrite:
+        raise InputError(Problem(str(path), None, None, Msg("out.file_exists")))
+
+
+def write_folder(out_dir: str | Path, files: dict[str, str | bytes], encoding: str = "utf-8", *,
+                 overwrite: bool = False, inputs=(), command: str = "") -> list[Path]:
+    """Write a run's files as a whole, never mixed with another run's.
+
+    All files go to a temporary folder beside ``out_dir`` first and are moved into place only when every
+    one was written (a new folder is moved in one rename); an error leaves ``out_dir`` as it was. A folder
+    that already holds files is refused (:class:`~optimizer.errors.InputError`, naming what is there)
+    unless ``overwrite``: then the previous run recorded in its :data:`MANIFEST` goes as a whole (its
+    ``altK/`` folders too) and the new run takes its place; other files in the folder are kept. An input
+    file (``inputs``: the survey, groups, scenario... read by this run) is never written over."""
+    from ..errors import InputError, Problem
+    from ..text import Msg
+
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OSError(20, "not a folder", str(out))
+    hit = _inputs_hit([out / name for name in files], inputs)
+    if hit:
+        raise InputError([Problem(h, None, None, Msg("out.is_input")) for h in hit])
+    previous = _manifest(out)
+    present = sorted(p.name for p in out.iterdir()) if out.exists() else []
+    if present and not overwrite:
+        what = Msg("out.previous_run", command=previous.get("command", "?")) if previous else Msg(
+            "out.other_files", names=", ".join(present[:5]) + (" ..." if len(present) > 5 else ""))
+        raise InputError(Problem(str(out), None, None, Msg("out.not_empty", what=what)))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+    manifest = {"tool": "lgcloud", "command": command, "files": sorted(files)}
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp creates 0700; files and sub-folders get the usual ones
         for name, data in files.items():  # names may hold one sub-folder level ("alt2/map.html")
             (tmp / name).parent.mkdir(exist_ok=True)
             (tmp / name).write_bytes(data.encode(encoding) if isinstance(data, str) else data)
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         if not out.exists():
             os.rename(tmp, out)
         else:
-            for name in files:
+            for name in previous.get("files", []):  # the previous run, as a whole
+                old = out / name
+                if old.is_file() and old.resolve().is_relative_to(out.resolve()):
+                    old.unlink()
+            for sub in {Path(n).parts[0] for n in previous.get("files", []) if len(Path(n).parts) > 1}:
+                d = out / sub
+                if d.is_dir() and not any(d.iterdir()):
+                    d.rmdir()
+            for name in [*files, MANIFEST]:
                 (out / name).parent.mkdir(exist_ok=True)
                 os.replace(tmp / name, out / name)
             shutil.rmtree(tmp, ignore_errors=True)
@@ -215,3 +265,12 @@ def write_folder(out_dir: str | Path, files: dict[str, str | bytes], encoding: s
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return [out / name for name in files]
+
+
+def _manifest(out: Path) -> dict:
+    """The previous run's record in ``out`` (empty if none or unreadable)."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) and isinstance(data.get("files"), list) else {}
+    except (OSError, ValueError):
+        return {}

@@ -164,6 +164,17 @@ def scope_codes(ctx: Context, prefectures: list[str]) -> list[str]:
     return sorted(m.index[m["prefecture_code"].isin(prefectures)])
 
 
+def check_surveyed(ctx: Context, prefectures: list[str]) -> None:
+    """A prefecture without a survey row cannot be planned (every municipality would be 'not surveyed' and the
+    plan an empty optimum): an input error naming the prefectures and the survey file (exit 2)."""
+    rows = {ctx.codes[i][:2] for i in range(len(ctx.codes)) if ctx.surveyed[i]}
+    missing = [p for p in prefectures if p not in rows]
+    if missing:
+        names = ctx.data.municipalities.drop_duplicates("prefecture_code").set_index("prefecture_code")["prefecture"]
+        raise InputError(Problem(ctx.data.paths["survey"].name, None, None, Msg(
+            "plan.no_survey_rows", prefs=Items(f"{p} {names.get(p, '')}" for p in missing))))
+
+
 def check_scenario_lists(ctx: Context, scope: list[str]) -> None:
     """Unknown codes and contradictory lists are input errors (exit 2), reported all at once."""
     sc = ctx.scenario
@@ -298,6 +309,7 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
     validate = validate and shares
     scope = scope_codes(ctx, prefectures)
     check_scenario_lists(ctx, scope)
+    check_surveyed(ctx, prefectures)
     t0 = time.perf_counter()
     # the limits that decide the result are counted work (sets grown, CP-SAT's deterministic seconds), so the same
     # inputs give the same plan on an idle or a busy machine; the wall clock is only a backstop, and says so

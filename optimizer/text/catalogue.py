@@ -903,6 +903,17 @@ CATALOGUE: dict[str, tuple | dict] = {
     'unitname.MB': ('MB', 'MB'),
     'unitname.share': ('割合', 'share'),
     'unitname.yen/km/year': ('円/km/年', 'yen/km/year'),
+    'plan.no_survey_rows': ('次の都道府県の団体が調査票に1件もありません：{prefs}。その都道府県の調査票を指定するか、対象から外してください',
+                            'has no survey row for a municipality of {prefs}: supply their survey or leave them out'),
+    # --- output folders
+    'out.is_input': ('入力ファイルです。上書きしません：別の出力先を指定してください',
+                     'is an input file of this run: it is never written over; choose another output'),
+    'out.file_exists': ('既にあります。上書きするには --overwrite を付けてください',
+                        'already exists; add --overwrite to replace it'),
+    'out.not_empty': ('{what}。別のフォルダを指定するか、--overwrite を付けてください（前回の出力は丸ごと置き換えます）',
+                      '{what}. Choose another folder, or add --overwrite (the previous run is replaced as a whole)'),
+    'out.previous_run': ('別の実行の出力があります（{command}）', 'holds the output of another run ({command})'),
+    'out.other_files': ('ほかのファイルがあります（{names}）', 'holds other files ({names})'),
     # --- sweep (advice under uncertainty)
     'cli.sweep.progress.draws': ('抽出 {k}/{n} を求解', 'draws solved: {k}/{n}'),
     'cli.sweep.progress.values': ('候補計画の評価 {k}/{n}', 'candidate plans valued under draw {k}/{n}'),
