@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from . import api
+from .config import Scenario
 from .errors import InfeasibleError, InputError, Problem
 from .render import payload
 from .render.files import check_target, to_json, write_atomic, write_folder
@@ -124,9 +125,9 @@ def _write(out_dir, files: dict, overwrite: bool, *inputs) -> list:
 
 def _synthetic(d, out: dict) -> bool:
     """Mark a result that synthetic survey values fed: the note goes into the JSON, the caller prints the line."""
-    if d.synthetic_rows:
+    if d.synthetic:
         out["synthetic_note"] = say(Msg("data.synthetic_note"), "en")
-    return bool(d.synthetic_rows)
+    return d.synthetic
 
 
 #: The most members ``score`` accepts (the largest real group has 34).
@@ -185,7 +186,7 @@ def info(survey, groups, group_members, hazard, as_json, lang):
                    "exposed": {h: v["exposed"] for h, v in sorted(exposure_counts(d.hazard).items())},
                    "source": sorted(set(d.hazard.source))},
         "sources": SOURCES,
-        "synthetic_note": say(Msg("data.synthetic_note"), "en") if d.synthetic_rows else None,
+        "synthetic_note": say(Msg("data.synthetic_note"), "en") if d.synthetic else None,
     }
     if as_json:
         click.echo(to_json(out))
@@ -203,7 +204,7 @@ def info(survey, groups, group_members, hazard, as_json, lang):
     rows += [{"item": "  " + t(lang, "cli.info.exposed", hazard=Msg(f"hazard.{h}")), "value": n}
              for h, n in hz["exposed"].items()]
     click.echo(table(rows, headers=_headers(lang, "cli.info.headers")))
-    if d.synthetic_rows:
+    if d.synthetic:
         click.echo(t(lang, "cli.synthetic_line"))
     click.echo(t(lang, "cli.sources") + "\n  " + "\n  ".join(SOURCES))
 
@@ -251,6 +252,9 @@ def validate(survey, groups, group_members, hazard, as_json, lang):
            "group_members": {"path": str(d.paths["group_members"]), "rows": int(len(d.members))},
            "hazard": exposure_counts(d.hazard),
            "not_in_survey": int(len(d.municipalities) - len(d.survey))}
+    fy = current_fy() if survey else Scenario().planning_fy  # the planning year a run with these files gets
+    past = d.renewals_before(fy)
+    out["planning_fy"], out["renewal_before_planning_fy"] = fy, past
     if as_json:
         click.echo(to_json(out))
         return
@@ -262,6 +266,8 @@ def validate(survey, groups, group_members, hazard, as_json, lang):
         for h, v in out["hazard"].items())))
     if out["not_in_survey"]:
         click.echo(t(lang, "cli.validate.not_in_survey", n=out["not_in_survey"]))
+    if past:
+        click.echo(t(lang, "cli.renewal_past", n=len(past), fy=fy, examples=Items(past[:5])), err=True)
 
 
 @main.command()
@@ -427,6 +433,9 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
     sc = _scenario(scenario, survey)
     changes = {k: v for k, v in (("time_limit_s", time_limit), ("seed", seed)) if v is not None}
     sc = sc.replace(**changes) if changes else sc
+    past = d.renewals_before(sc.planning_fy) if survey else []
+    if past:
+        click.echo(t(lang, "cli.renewal_past", n=len(past), fy=sc.planning_fy, examples=Items(past[:5])), err=True)
     if all_prefs:
         click.echo(t(lang, "cli.propose.national"), err=True)
 
@@ -453,7 +462,7 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
                      cross=tt["cross_prefecture_groups"], moving=tt["municipalities_moving"], npv=tt["npv_yen"]))
         click.echo(_status_line(run.best, lang))
         click.echo(_kpi_line(run.best, lang))
-        if d.synthetic_rows:
+        if d.synthetic:
             click.echo(t(lang, "cli.synthetic_line"))
     else:
         plans = run.plans
@@ -466,7 +475,7 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
         left = plans[0].left_out
         items = Items((f"{r['name']} ({t(lang, 'reason.' + r['reason_code'])})" for r in left), "sep.clause")
         click.echo(t(lang, "cli.propose.left_out", n=len(left), items=items if left else "-"))
-        if d.synthetic_rows:
+        if d.synthetic:
             click.echo(t(lang, "cli.synthetic_line"))
     if written:
         names = [str(w.relative_to(out_dir)) for w in written]
@@ -534,7 +543,7 @@ def sweep(prefs, all_prefs, draws, seed, scenario, scheduler, workers, out_dir, 
             hinge = Items(payload.input_label(h["input"], names, lang) for h in o["hinges_on"]) if o["hinges_on"] \
                 else t(lang, "sweep.near_tie")
             click.echo(t(lang, "cli.sweep.open", name=o["name"], k=len(o["options"]), hinge=hinge))
-        if d.synthetic_rows:
+        if d.synthetic:
             click.echo(t(lang, "cli.synthetic_line"))
     if written:
         click.echo(t(lang, "cli.wrote", n=len(written), folder=out_dir,

@@ -107,6 +107,43 @@ class Dataset:
         """Graph of some prefectures (2-digit codes), kept connected (see :func:`optimizer.inputs.graph.select`)."""
         return select(self.graph, prefectures=prefectures)
 
+    def systems_of(self, code: str) -> tuple[str, list[int]]:
+        """A municipality's package and renewal years: its group's for a member of an existing group (members
+        renew with their group), else its survey row's; ``("", [])`` when neither knows."""
+        gid = self.group_of.get(code)
+        if gid is not None and gid in self.groups.index:
+            row = self.groups.loc[gid]
+            return str(row["vendor"]), [int(row["next_renewal_fy"])]
+        if code in self.survey.index:
+            row = self.survey.loc[code]
+            years = [int(row["next_renewal_fy"])]
+            second = row.get("second_renewal_fy")
+            if second is not None and second == second:
+                years.append(int(second))
+            return str(row["vendor"]), years
+        return "", []
+
+    def shipped(self, role: str) -> bool:
+        """Whether the file of ``role`` (``survey``, ``groups``...) is the shipped one."""
+        return self.paths[role].resolve() == (default_data_dir() / "systems" / self.paths[role].name).resolve()
+
+    def renewals_before(self, fy: int) -> list[str]:
+        """Surveyed municipalities (and existing groups, by id) whose next renewal is before ``fy``: planning from
+        ``fy``, their next contract end is taken as that year plus whole contract terms."""
+        sv = self.survey["next_renewal_fy"].astype("Int64")
+        out = sorted(sv.index[sv.notna() & (sv < fy)])
+        gr = self.groups["next_renewal_fy"].astype("Int64")
+        return out + sorted(gr.index[gr.notna() & (gr < fy)])
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether synthetic values feed results: survey rows, existing groups' rows (``synthetic_fields``) or
+        vendors marked synthetic (the shipped groups and vendors stay synthetic beside a user's survey)."""
+        groups = "synthetic_fields" in self.groups.columns and (self.groups["synthetic_fields"].fillna("") != "").any()
+        vendors = "synthetic" in self.vendors.columns and self.vendors["synthetic"].astype(str).str.lower().eq(
+            "true").any()
+        return bool(self.synthetic_rows or groups or vendors)
+
     @property
     def synthetic_rows(self) -> int:
         """Survey rows with at least one synthetic value (named in their ``synthetic_fields``)."""

@@ -250,6 +250,7 @@ def schedule_money(ctx: Context, M: np.ndarray, vendor: np.ndarray, J: np.ndarra
     T = int((last - f).max()) + H if len(M) else H
     savings_npv_i = np.zeros(M.shape)
     savings_by_year = np.zeros((len(M), T))
+    running_by_year = np.zeros((len(M), T))  # the members present, every year they run (no counting window)
     present = np.zeros_like(valid)
     a_iy = np.zeros(M.shape)
     for t in range(T):
@@ -263,6 +264,7 @@ def schedule_money(ctx: Context, M: np.ndarray, vendor: np.ndarray, J: np.ndarra
         counting = present & (y[:, None] < Jf + H)
         g = np.where(counting, a_iy - old, 0.0)
         savings_by_year[:, t] = g.sum(axis=1)
+        running_by_year[:, t] = np.where(present, a_iy - old, 0.0).sum(axis=1)
         savings_npv_i += g * cost.discount(y, sc.planning_fy, m)[:, None]
     run = _running(ctx, M, valid, switch, k_i)
     annual_i = run["annual_i"] - old
@@ -292,7 +294,7 @@ def schedule_money(ctx: Context, M: np.ndarray, vendor: np.ndarray, J: np.ndarra
             "baseline_i": b, "rate": _rate(run), "timing_i": timing_i, "fixed": fixed, "group_corr": group_corr,
             "coordination_i": k_i, "coordination": _coordination(ctx, base, k_i), "join": Jf,
             "savings_npv_i": savings_npv_i, "cost_npv_i": cost_npv_i, "savings_by_year": savings_by_year,
-            "cost_by_year": cost_by_year, "first_year": f}
+            "running_by_year": running_by_year, "cost_by_year": cost_by_year, "first_year": f}
 
 
 def schedules(ctx: Context, M: np.ndarray, base: Base | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -504,19 +506,21 @@ CONTINUITY_KEYS = ("continuity", "pairing_ok", "continuity_pairing", "continuity
 
 def cashflow(ctx: Context, idx: np.ndarray, base: Base | None, vendor: int, join: list[int]) -> list[dict]:
     """A group's money by fiscal year, municipal account: ``savings_yen`` (that year's savings of
-    the members counting), ``cost_yen`` (one-off and timing costs net of 特別交付税, paid the year
-    before go-live) and ``npv_yen`` (the year's net, discounted to ``planning_fy``). The years'
-    ``npv_yen`` sum to the group's NPV."""
+    the members counting: each member's first ``horizon_years``, the NPV's window), ``running_yen`` (that
+    year's savings of every member running, whatever its year: what the group saves that year),
+    ``cost_yen`` (one-off and timing costs net of 特別交付税, paid the year before go-live) and ``npv_yen``
+    (the year's net, discounted to ``planning_fy``). The years' ``npv_yen`` sum to the group's NPV; after
+    the last year listed every member runs and the group saves its full ``annual`` a year."""
     M = np.asarray(idx, dtype=np.int64)[None, :]
     money = schedule_money(ctx, M, np.array([vendor]), np.array([join]), base)
     f = int(money["first_year"][0])
-    sav, cst = money["savings_by_year"][0], money["cost_by_year"][0]
+    sav, cst, run = money["savings_by_year"][0], money["cost_by_year"][0], money["running_by_year"][0]
     years = range(f - 1, f + len(sav))
     out = []
     for k, y in enumerate(years):
         s_ = float(sav[k - 1]) if k >= 1 else 0.0
         c_ = float(cst[k])
-        out.append({"fy": y, "savings_yen": s_, "cost_yen": c_,
+        out.append({"fy": y, "savings_yen": s_, "running_yen": float(run[k - 1]) if k >= 1 else 0.0, "cost_yen": c_,
                     "npv_yen": (s_ - c_) * float(cost.discount(y, ctx.scenario.planning_fy, ctx.model))})
     return out
 

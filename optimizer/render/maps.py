@@ -258,16 +258,13 @@ def plan_html(data, view: MapView, lang: str = "ja", highlight: str | None = Non
     w, h = 900, 760
     paths = _svg_paths(list(b.geometry.values), w, h)
     group_of = {c: k for k, g in enumerate(view.groups) for c in g.members}
-    s = data.survey
     info = {}
     left = {r["code"]: t(lang, f"reason.{r['reason_code']}") for r in view.left_out}
     for c in codes:
+        vendor, renewal = data.systems_of(c)
         rec = {"name": data.name(c), "population": int(data.municipalities.at[c, "population"]),
-               "coastal": bool(data.municipalities.at[c, "coastal"]),
-               "renewal": [int(s.at[c, "next_renewal_fy"])] if c in s.index else [],
-               "vendor": str(s.at[c, "vendor"]) if c in s.index else "", "existing": data.group_of.get(c)}
-        if c in s.index and s.at[c, "second_renewal_fy"] is not None:
-            rec["renewal"].append(int(s.at[c, "second_renewal_fy"]))
+               "coastal": bool(data.municipalities.at[c, "coastal"]), "renewal": renewal, "vendor": vendor,
+               "existing": data.group_of.get(c)}
         if c in group_of:
             k = group_of[c]
             g = view.groups[k]

@@ -84,7 +84,7 @@ def assumptions(data, scenario, lang: str) -> dict:
             label = k.ja if lang == "ja" else k.en
             source = k.source_ja if lang == "ja" else k.source_en
             rows.append([label, _value(f, name, k, getattr(obj, name)), f.t(f"knob.kind.{k.kind}"), source])
-    return {"sources": SOURCES, "synthetic": bool(data.synthetic_rows),
+    return {"sources": SOURCES, "synthetic": data.synthetic,
             "params_lines": [f.t("report.hazard_source", src=f.t("report.src_words")[1 if supplied else 0]),
                              f.t("report.one_off_note"), f.t("report.font_credit")],
             "knob_headers": f.t("report.knob_cols"), "knob_rows": rows}
@@ -121,7 +121,7 @@ def shares_table(g, f: Fmt) -> dict:
 
 
 def _group(data, scenario, g, f: Fmt) -> dict:
-    s, mu = data.survey, data.municipalities
+    mu = data.municipalities
     kind = f.t("report.kind_new") if g.kind == "new" else f.t("report.kind_expand", g=g.base_group_id)
     prefs = data.prefecture_names(g.members)
     cross = f.t("report.cross", prefs=Items(prefs, "sep.dot")) if len(prefs) > 1 else ""
@@ -133,12 +133,10 @@ def _group(data, scenario, g, f: Fmt) -> dict:
     rows = []
     for c in g.members:
         role = f.t("report.joining") if (g.kind == "new" or c in g.joining) else f.t("report.existing")
-        renew = [str(s.at[c, "next_renewal_fy"])] if c in s.index else []
-        if c in s.index and s.at[c, "second_renewal_fy"] is not None:
-            renew.append(str(s.at[c, "second_renewal_fy"]))
+        vendor, renew = data.systems_of(c)
         coast = f.t("report.coastal") if mu.at[c, "coastal"] else f.t("report.inland")
-        rows.append([c, mu.at[c, "name"], role, f"{int(mu.at[c, 'population']):,}",
-                     s.at[c, "vendor"] if c in s.index else "", ", ".join(renew), coast])
+        rows.append([c, mu.at[c, "name"], role, f"{int(mu.at[c, 'population']):,}", vendor,
+                     ", ".join(map(str, renew)), coast])
     out["member_headers"] = [f.t(f"report.{k}") for k in ("code", "name", "role", "pop", "vendor", "renew")] + [
         f"{f.t('report.coastal')}/{f.t('report.inland')}"]
     out["member_rows"] = rows
@@ -209,7 +207,8 @@ def _roadmap(data, run, f: Fmt) -> dict | None:
     total = plan.kpi[-1]["cumulative_npv_yen"] + after
     rows.append([f.t("report.after", h=plan.scenario.model.horizon_years), "", "", "", "", f.exact(after)])
     rows.append([Bold(f.t("report.plan_npv")), "", "", "", "", Bold(f.exact(total))])
-    out = {"head": head, "rows": rows, "by_prefecture": None, "left_out": None}
+    out = {"head": head, "rows": rows, "by_prefecture": None, "left_out": None,
+           "note": f.t("report.kpi_note", h=plan.scenario.model.horizon_years)}
     if len(plan.prefectures) > 1 and run.by_prefecture:  # several prefectures: each one's count by year
         prefs = [r for r in run.by_prefecture if r["prefecture_code"] in plan.prefectures]
         out["by_prefecture"] = {"headers": [f.t("report.pref")] + [f"FY{k['fy']}" for k in plan.kpi],
@@ -303,7 +302,11 @@ def plan_markdown(data, run, lang: str = "ja", sweep=None) -> str:
         summary.append(f.t("report.clock"))
     if plan.stability is not None:
         summary.append(f"{f.t('report.stability')}: {f.say(stability_message(plan.stability))}")
-    note = f.t("report.fy_shipped") if plan.synthetic and scenario.planning_fy == 2018 else ""
+    if data.shipped("survey"):
+        note = f.t("report.fy_shipped") if scenario.planning_fy == 2018 else ""
+    else:
+        past = data.renewals_before(scenario.planning_fy)
+        note = f.t("report.fy_own", n=len(past))
     alternatives = None
     files_note = None
     if len(run.plans) > 1:
@@ -381,7 +384,7 @@ def match_files(data, res, lang: str = "ja") -> dict[str, bytes | str]:
     """The advisor's proposal: match_report.md/.html and its maps (``match_*`` names, so that a proposal
     written to the same folder keeps its own map and report)."""
     title = text(lang, "report.match_title", name=res.name)
-    view = MapView.of_match(res, bool(data.synthetic_rows))
+    view = MapView.of_match(res, data.synthetic)
     png = plan_png(data, view, lang, highlight=res.municipality, title=title)
     md = match_markdown(data, res, lang)
     return {"match_report.md": md, "match_report.html": markdown_to_html(md, title, lang, {"match_map.png": png}),

@@ -289,7 +289,7 @@ def _plan_from(ctx: Context, cs, sol: Solution, scope, prefectures, stats, share
     return Plan(status=sol.status, objective=sum(g.value for g in groups) if groups else 0.0,
                 best_bound=sol.best_bound, gap=sol.gap, solve_seconds=sol.solve_seconds, scenario=ctx.scenario,
                 prefectures=prefectures, groups=groups, eligible_alone=alone, stats=stats,
-                synthetic=bool(ctx.data.synthetic_rows),
+                synthetic=ctx.data.synthetic,
                 participation=participation(ctx, groups, [ctx.codes[i] for i in cs.eligible]),
                 horizon=horizon(ctx), kpi=by_year, left_out=left_out(ctx, groups, scope, cs),
                 npv_after_horizon=npv_after(groups, by_year[-1]["fy"]), stability=stability)
@@ -354,11 +354,11 @@ def propose(ctx: Context, prefectures: list[str], alternatives: int = 1, validat
             if plans:
                 break  # no further distinct plan
             p = Plan("INFEASIBLE", 0.0, float("nan"), float("nan"), sol.solve_seconds, sc, prefectures,
-                     infeasibility=explain(ctx, cs, sol.core), stats=stats, synthetic=bool(ctx.data.synthetic_rows))
+                     infeasibility=explain(ctx, cs, sol.core), stats=stats, synthetic=ctx.data.synthetic)
             return [p]
         if sol.status not in ("OPTIMAL", "FEASIBLE"):
             plans.append(Plan(sol.status, 0.0, sol.best_bound, sol.gap, sol.solve_seconds, sc, prefectures,
-                              stats=stats, synthetic=bool(ctx.data.synthetic_rows)))
+                              stats=stats, synthetic=ctx.data.synthetic))
             break
         plan = _plan_from(ctx, cs, sol, scope, prefectures, dict(stats), shares=shares)
         if plans:  # an alternative: the best plan once the better ones are excluded, not an optimum of the instance

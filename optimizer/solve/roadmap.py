@@ -42,8 +42,10 @@ def kpi(ctx: Context, groups, scope: list[str]) -> list[dict]:
     ``municipalities_in_groups``: existing groups' members in scope plus proposed members gone
     live; ``groups``: existing groups with a member in scope plus new groups founded;
     ``cloud_municipalities``: the same plus solo clouds not in a group (the national KPI's
-    measure); ``annual_savings_yen``: the proposed groups' savings in that year;
-    ``cumulative_npv_yen``: their discounted net (municipal account) up to that year.
+    measure); ``annual_savings_yen``: what the proposed groups save in that year, every member running
+    (a group keeps saving after the NPV's window); ``npv_window_savings_yen``: the part of it inside each
+    member's first ``horizon_years`` (what the NPV counts); ``cumulative_npv_yen``: their discounted net
+    (municipal account) up to that year.
     """
     h = horizon(ctx)
     last = max([h["to_fy"]] + [max(g.join_fy.values(), default=g.go_live_fy) for g in groups])
@@ -59,10 +61,20 @@ def kpi(ctx: Context, groups, scope: list[str]) -> list[dict]:
         cum += sum(cf["npv_yen"] for g in groups for cf in g.cashflow if cf["fy"] == fy)
         out.append({"fy": fy, "municipalities_in_groups": len(in_groups), "groups": len(existing) + founded,
                     "cloud_municipalities": len(in_groups | solo),
-                    "annual_savings_yen": round(sum(cf["savings_yen"] for g in groups for cf in g.cashflow
-                                                    if cf["fy"] == fy)),
+                    "annual_savings_yen": round(sum(running(g, fy) for g in groups)),
+                    "npv_window_savings_yen": round(sum(cf["savings_yen"] for g in groups for cf in g.cashflow
+                                                        if cf["fy"] == fy)),
                     "cumulative_npv_yen": round(cum)})
     return out
+
+
+def running(g, fy: int) -> float:
+    """What group ``g`` saves in ``fy`` with every member that has gone live (0 before it goes live)."""
+    for cf in g.cashflow:
+        if cf["fy"] == fy:
+            return cf["running_yen"]
+    last = max((cf["fy"] for cf in g.cashflow), default=None)
+    return g.annual_savings_yen if last is not None and fy > last else 0.0
 
 
 def npv_after(groups, to_fy: int) -> float:

@@ -142,8 +142,8 @@ CATALOGUE: dict[str, tuple | dict] = {
         '同梱の災害想定ファイルが見つかりません。tools/build_data.py で作り直してください',
         'shipped hazard exposure not found; rebuild it with tools/build_data.py'),
     'data.synthetic_note': (
-        '同梱の調査票のベンダ・更新年度・単独クラウドの状況・参加意向は合成データ（乱数の種を固定した生成器による）。既存グループの構成は実データ（総務省、2017年10月）。',
-        "The shipped survey's vendors, renewal years, solo-cloud status and willingness are SYNTHETIC (seeded generator, optimizer/synthetic.py); group membership is real (総務省, 2017-10)."),
+        '同梱の調査票のベンダ・更新年度・単独クラウドの状況・参加意向と、既存グループ表のベンダ・更新年度・受入条件は合成データ（乱数の種を固定した生成器による）。既存グループの構成は実データ（総務省、2017年10月）。',
+        "The shipped survey's vendors, renewal years, solo-cloud status and willingness, and the existing groups' vendors, renewal years and openness, are SYNTHETIC (a seeded generator); group membership is real (総務省, 2017-10)."),
     # --- hazard file
     'input.hazard_twice': ('{code} {hazard} は{first}行目にもあります', '{code} {hazard} already given at row {first}'),
     # --- business rules
@@ -570,6 +570,9 @@ CATALOGUE: dict[str, tuple | dict] = {
     'report.fy_shipped': (
         '（同梱のサンプルデータは2017年度の状況を表すため、その翌年度を計画年度としている）',
         ' (the shipped sample describes FY2017, so planning starts the year after)'),
+    'report.fy_own': (
+        '（指定した調査票による計画。次期更新年度が計画年度より前の団体・グループ {n}：その後の契約満了（5年ごと）を更新時期とみなす。調査票を確認すること）',
+        ' (planning with the survey supplied; {n} municipalities or groups have a next renewal before the planning year: their next contract ends are taken every 5 years after it. Check the survey)'),
     'report.expand_rule': (
         '既存グループへの参加の条件：各参加団体が既存構成団体のいずれかから{join:g} km以内、1回に最大{mj}団体、グループの定員（{cap}団体）まで。新規グループの規模（{lo}〜{hi}団体）・距離（{dist:g} km）の上限は適用しない。',
         "Rules for joining an existing group: each joiner within {join:g} km of one of its members, at most {mj} joiners at a time, up to the group's capacity ({cap}); the size ({lo}-{hi}) and distance ({dist:g} km) limits of new groups do not apply."),
@@ -589,11 +592,14 @@ CATALOGUE: dict[str, tuple | dict] = {
         ' (mutual support {p}, spread {s}, reachability {r}; largest distance {d} km)'),
     'report.roadmap': ('ロードマップ', 'Roadmap'),
     'report.kpi_cols': (
-        ['年度', '共同利用の団体数', 'グループ数', 'クラウド導入団体数', '年間削減額', '累積NPV（団体会計）'],
-        ['FY', 'municipalities in joint clouds', 'groups', 'municipalities with a cloud', 'savings in the year', 'cumulative NPV (municipal)']),
+        ['年度', '共同利用の団体数', 'グループ数', 'クラウド導入団体数', 'その年度の削減額（稼働中の全団体）', '累積NPV（団体会計）'],
+        ['FY', 'municipalities in joint clouds', 'groups', 'municipalities with a cloud', 'savings in the year (every member running)', 'cumulative NPV (municipal)']),
     'report.after': (
         '計画期間後に計上されるNPV（各団体の削減は参加から{h}年間）',
         "NPV falling after the horizon (each member's savings count for {h} years from joining)"),
+    'report.kpi_note': (
+        'その年度の削減額は、稼働中の全団体がその年度に削減する額（グループは計画期間後も削減を続ける）。累積NPVは各団体の参加から{h}年間の削減と一時経費だけを数え、計画期間後の分は表の最後の行に計上する。',
+        "Savings in the year: what every member running saves that year (groups keep saving after the horizon). The cumulative NPV counts each member's first {h} years of savings and the one-off costs only; what falls after the horizon is in the table's last rows."),
     'report.plan_npv': ('提案グループのNPV合計', 'NPV of the proposed groups'),
     'report.national_kpi': (
         '国のKPI：クラウド導入市区町村数 2014年度 550団体、2017年度までに倍増（約1,000団体）が目標。「クラウド導入団体数」は共同利用（既存・提案グループ）と単独クラウドの合計（本表の対象団体内）。',
@@ -756,9 +762,12 @@ CATALOGUE: dict[str, tuple | dict] = {
     'cli.status.group': ('自治体クラウド', 'in a group'),
     'cli.hazard_source.geometry': ('ジオメトリから推定', 'geometry'),
     'cli.hazard_source.file': ('指定ファイル', 'file'),
+    'cli.renewal_past': (
+        '注意：{n}件の次期更新年度が計画年度 FY{fy} より前です（例：{examples}）。その後の契約満了（5年ごと）を更新時期とみなします。調査票を確認してください。',
+        'WARNING: {n} next renewal years are before the planning year FY{fy} (e.g. {examples}); their next contract ends are taken every 5 years after. Check the survey.'),
     'cli.synthetic_line': (
-        '注：同梱の調査票のベンダ・更新年度は合成データです。実データは --survey で指定してください。',
-        'NOTE: vendors and renewal years in the shipped survey are SYNTHETIC; use --survey for real data.'),
+        '注：同梱のデータ（調査票・既存グループ表）のベンダ・更新年度は合成データです。実データは --survey・--groups で指定してください。',
+        'NOTE: vendors and renewal years in the shipped data (survey, existing groups) are SYNTHETIC; use --survey and --groups for real data.'),
     'cli.sources': ('出典：', 'sources:'),
     'cli.validate.ok': (
         'OK：{survey}（{n_survey}団体）、{groups}（{n_groups}グループ）、{members}（構成団体 {n_members}）',
