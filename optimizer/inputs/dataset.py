@@ -123,6 +123,24 @@ class Dataset:
             return str(row["vendor"]), years
         return "", []
 
+    def place_name(self, codes) -> Msg:
+        """A set of municipalities named by its two most populous ("A・Bほか2団体", "A, B and 2 more")."""
+        pop = self.municipalities["population"]
+        top = sorted(codes, key=lambda c: (-int(pop.get(c, 0)), c))
+        head = [self.name(c) for c in top[:2]]
+        if len(head) < 2:
+            return Msg("name.one", a=head[0] if head else "")
+        more = len(top) - 2
+        return Msg("name.short_more" if more > 0 else "name.short", a=head[0], b=head[1], more=more)
+
+    def group_name(self, gid: str) -> str | Msg:
+        """An existing group's name from the groups file; one without a name (blank or "-") is named by its
+        members (:meth:`place_name`)."""
+        name = str(self.groups.at[gid, "name"]) if gid in self.groups.index else ""
+        if name.strip() and name.strip().lower() not in ("nan", "-", "none"):
+            return name.strip()
+        return self.place_name(self.group_members.get(gid, []))
+
     def shipped(self, role: str) -> bool:
         """Whether the file of ``role`` (``survey``, ``groups``...) is the shipped one."""
         return self.paths[role].resolve() == (default_data_dir() / "systems" / self.paths[role].name).resolve()

@@ -42,21 +42,13 @@ def _profile(ctx: Context, codes: list[str], vendor: str | None) -> dict:
 
 
 def group_name(ctx: Context, gid: str) -> str | Msg:
-    """A group's name from the groups file; a group without one is named by its two largest members
-    (:func:`short_name`, e.g. "野田村・普代村ほか2団体")."""
-    name = str(ctx.data.groups.at[gid, "name"]) if gid in ctx.data.groups.index else ""
-    if name and name.lower() != "nan":
-        return name
-    codes = sorted(ctx.data.group_members.get(gid, []), key=lambda c: (-ctx.population[ctx.pos[c]], c))
-    return short_name(ctx, codes)
+    """A group's name (:meth:`optimizer.inputs.dataset.Dataset.group_name`)."""
+    return ctx.data.group_name(gid)
 
 
 def short_name(ctx: Context, codes: list[str]) -> Msg:
-    """A group named by its first two members and how many more ("A・Bほか2団体", "A, B and 2 more")."""
-    more = len(codes) - 2
-    head = [ctx.data.name(c) for c in codes[:2]]
-    return Msg("name.short_more" if more > 0 else "name.short", a=head[0], b=head[1] if len(head) > 1 else "",
-               more=more) if len(head) > 1 else Msg("name.one", a=head[0])
+    """A set named by its two most populous members (:meth:`optimizer.inputs.dataset.Dataset.place_name`)."""
+    return ctx.data.place_name(codes)
 
 
 def precedents(ctx: Context, codes: list[str], top: int = 5) -> list[dict]:
@@ -108,7 +100,7 @@ def precedents(ctx: Context, codes: list[str], top: int = 5) -> list[dict]:
             why.append(Msg("precedent.coastal_mix"))
         if g["island_share"] > 0 and q["island_share"] > 0:
             why.append(Msg("precedent.islands"))
-        out.append({"group_id": gid, "name": ctx.data.groups.at[gid, "name"] or "", "members": g["members"],
+        out.append({"group_id": gid, "name": group_name(ctx, gid), "members": g["members"],
                     "population": int(g["population"]), "vendor": g["vendor"],
                     "start_fy": int(ctx.data.groups.at[gid, "start_fy"]), "similarity": round(sim, 3),
                     "components": {k: round(v, 2) for k, v in parts.items()}, "why": why})

@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 import shapely  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from ..text import t  # noqa: E402
+from ..text import say, t  # noqa: E402
 from .fonts import font_face_css  # noqa: E402
 from .pages import ENV  # noqa: E402
 from .palette import EXISTING, OTHER, PALETTE  # noqa: E402
@@ -84,6 +84,23 @@ def _label(g, k: int) -> str:
     return g.id or f"P{k + 1:02d}"
 
 
+#: A group's name in a label (legends, charts) is cut to this many characters.
+LABEL_CHARS = 14
+#: Legends list at most this many groups (the national plan has about 200), then say how many more.
+LEGEND_MAX = 24
+
+
+def label_of(data, g, lang: str = "ja") -> str:
+    """A proposed group's short label without its id: "G042 和歌山県電…共同化検討部会＋2" for an expansion (the real
+    group's name, its middle cut to fit :data:`LABEL_CHARS`), "A・Bほか2団体" for a new group (its two most
+    populous members)."""
+    if g.base_group_id:
+        name = say(data.group_name(g.base_group_id), lang)
+        name = name if len(name) <= LABEL_CHARS else name[:6] + "…" + name[-(LABEL_CHARS - 7):]  # keep both ends
+        return f"{g.base_group_id} {name}＋{len(g.joining)}" if lang == "ja" else f"{g.base_group_id} {name} +{len(g.joining)}"
+    return say(data.place_name(g.members), lang)
+
+
 def _scope(data, view: MapView) -> list[str]:
     m = data.municipalities
     return sorted(m.index[m["prefecture_code"].isin(view.prefectures)])
@@ -108,9 +125,11 @@ def plan_png(data, view: MapView, lang: str = "ja", highlight: str | None = None
     if drawn:
         b.loc[[c for c, _ in drawn]].plot(ax=ax, color=[col for _, col in drawn], alpha=0.75, edgecolor="#333333",
                                           linewidth=0.6)
-    for k, g in enumerate(view.groups):
-        label = _label(g, k) + (f" ({g.base_group_id}+)" if g.base_group_id else "")
+    for k, g in enumerate(view.groups[:LEGEND_MAX]):
+        label = f"{_label(g, k)} {label_of(data, g, lang)}"
         handles.append(Patch(facecolor=PALETTE[k % len(PALETTE)], edgecolor="#333333", label=label))
+    if len(view.groups) > LEGEND_MAX:
+        handles.append(Patch(facecolor="white", edgecolor="white", label=L("more", n=len(view.groups) - LEGEND_MAX)))
     joiners = [c for g in view.groups for c in g.joining if c in b.index]
     if joiners:
         b.loc[joiners].boundary.plot(ax=ax, color="#111111", linewidth=1.8)
@@ -287,9 +306,10 @@ def plan_html(data, view: MapView, lang: str = "ja", highlight: str | None = Non
                        "join": year if view.years else None, "before": EXISTING if c in data.group_of else OTHER})
     names = _svg_labels(data, b, [c for c in codes if c in group_of or c == highlight], w, h, highlight)
     lines = _svg_pairs(data, b, view, w, h)
-    legend = [{"style": f"background:{PALETTE[k % len(PALETTE)]}",
-               "label": _label(g, k) + (f" ({g.base_group_id}+)" if g.base_group_id else "")}
-              for k, g in enumerate(view.groups)]
+    legend = [{"style": f"background:{PALETTE[k % len(PALETTE)]}", "label": f"{_label(g, k)} {label_of(data, g, lang)}"}
+              for k, g in enumerate(view.groups[:LEGEND_MAX])]
+    if len(view.groups) > LEGEND_MAX:
+        legend.append({"style": "background:#fff", "label": L("more", n=len(view.groups) - LEGEND_MAX)})
     legend.append({"style": f"background:{EXISTING}", "label": L("existing_plain")})
     legend.append({"style": f"background:{OTHER};border:1px solid #999;box-sizing:border-box", "label": L("grey")})
     if any(g.joining for g in view.groups):

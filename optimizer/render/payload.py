@@ -258,7 +258,7 @@ def match_dict(res, lang: str) -> dict:
 
 
 def precedent_dicts(precedents: list[dict], lang: str) -> list[dict]:
-    return [{**p, "why": [say(w, lang) for w in p["why"]]} for p in precedents]
+    return [{**p, "name": say(p["name"], lang), "why": [say(w, lang) for w in p["why"]]} for p in precedents]
 
 
 def graph_dict(g) -> dict:

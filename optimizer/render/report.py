@@ -18,7 +18,7 @@ from ..config import ModelParameters, Scenario, knobs
 from ..inputs.dataset import SOURCES
 from ..text import Items, Msg, say, t as text
 from .charts import roadmap_png, sweep_png
-from .maps import MapView, plan_html, plan_png
+from .maps import MapView, label_of, plan_html, plan_png
 from .pages import ENV, Bold, cell, markdown_to_html
 
 
@@ -122,7 +122,8 @@ def shares_table(g, f: Fmt) -> dict:
 
 def _group(data, scenario, g, f: Fmt) -> dict:
     mu = data.municipalities
-    kind = f.t("report.kind_new") if g.kind == "new" else f.t("report.kind_expand", g=g.base_group_id)
+    kind = (f.t("report.kind_new", name=f.say(data.place_name(g.members))) if g.kind == "new" else
+            f.t("report.kind_expand", g=g.base_group_id, name=f.say(data.group_name(g.base_group_id))))
     prefs = data.prefecture_names(g.members)
     cross = f.t("report.cross", prefs=Items(prefs, "sep.dot")) if len(prefs) > 1 else ""
     out = {"heading": f"{g.id}: {kind}{cross}", "expand_rule": None}
@@ -174,16 +175,12 @@ def _group(data, scenario, g, f: Fmt) -> dict:
     return out
 
 
-def group_labels(data, plan) -> list[str]:
-    """Short labels of a plan's groups: "P01 G042+3" for an expansion, "P02 A・B+2" for a new group."""
+def group_labels(data, plan, lang: str = "ja") -> list[str]:
+    """Short labels of a plan's groups: "P01 G042 和歌山県電子自治…＋2" for an expansion (its name cut to
+    :data:`LABEL_CHARS`), "P02 A・Bほか2団体" for a new group."""
     out = []
     for g in plan.groups:
-        if g.base_group_id:
-            out.append(f"{g.id} {g.base_group_id}+{len(g.joining)}")
-        else:
-            top = sorted(g.members, key=lambda c: -int(data.municipalities.at[c, "population"]))
-            more = f"+{len(top) - 2}" if len(top) > 2 else ""
-            out.append(f"{g.id} {'・'.join(data.name(c) for c in top[:2])}{more}")
+        out.append(f"{g.id} {label_of(data, g, lang)}")
     return out
 
 
@@ -342,7 +339,7 @@ def plan_files(data, run, lang: str = "ja", sweep=None) -> dict[str, bytes | str
         return [(f"{word}{k}", None if k == here else prefix + ("map.html" if k == 1 else f"alt{k}/map.html"))
                 for k in range(1, len(plans) + 1)]
 
-    road = roadmap_png(data, plans[0], group_labels(data, plans[0]), lang)
+    road = roadmap_png(data, plans[0], group_labels(data, plans[0], lang), lang)
     images = {"map.png": png, "roadmap.png": road}
     if sweep is not None:
         images["sweep.png"] = sweep_png(sweep, lang)
@@ -370,7 +367,7 @@ def match_markdown(data, res, lang: str = "ja") -> str:
         options.append({"heading": f"{o.rank}. {f.t(f'match.kind.{o.kind}')}: {who}", "lines": lines})
     top = next((o for o in res.options if o.kind != "alone" and o.rank == 1), None)
     shares = shares_table(top.group, f) if top is not None and top.group is not None and top.group.shares else None
-    precedents = [[p["group_id"], p["name"] or "-", p["members"], f"{p['population']:,}", p["similarity"],
+    precedents = [[p["group_id"], f.say(p["name"]) or "-", p["members"], f"{p['population']:,}", p["similarity"],
                    f.join(f.say(w) for w in p["why"])] for p in res.precedents]
     headers = ["ID", f.t("report.name"), f.t("report.members"), f.t("report.pop"), f.t("report.similarity"),
                f.t("report.why")]

@@ -525,8 +525,8 @@ CATALOGUE: dict[str, tuple | dict] = {
     'report.plan_fy': ('計画年度', 'planning FY'),
     'report.study': ('共同化の検討・調達', 'joint study and procurement'),
     'report.golive': ('稼働', 'go-live'),
-    'report.kind_new': ('新規グループ', 'new group'),
-    'report.kind_expand': ('既存グループ{g}への参加', 'joining existing group {g}'),
+    'report.kind_new': ('新規グループ（{name}）', 'new group ({name})'),
+    'report.kind_expand': ('{name}（{g}）への参加', 'joining {name} ({g})'),
     'report.objective': ('目的関数値', 'objective'),
     'report.bound': ('上界', 'bound'),
     'report.lp_bound': ('（LP緩和による）', ' (from the LP relaxation)'),
@@ -632,6 +632,7 @@ CATALOGUE: dict[str, tuple | dict] = {
     'report.yesno': (('可', '不可'), ('allowed', 'not allowed')),
     # --- maps and charts
     'map.title': ('自治体クラウド グループ案', 'Joint-cloud group proposals'),
+    'map.more': ('ほか{n}グループ（色は繰り返す。団体をクリックすると所属を表示）', 'and {n} more groups (colours repeat; click a municipality for its group)'),
     'map.grey': ('提案なし（単独・対象外）', 'no proposal (alone or not eligible)'),
     'map.existing': ('既存グループ（{n}）', 'existing groups ({n})'),
     'map.existing_plain': ('既存グループ', 'existing groups'),
