@@ -3,9 +3,10 @@ r"""Business-continuity score of a group, 0-100, with its components.
 * **pairing** (40 points): share of the members exposed to a pairing hazard
   (``pairing_hazards``, :mod:`optimizer.inputs.hazard`) that have a safe partner for each of
   their hazards (a member not exposed to it within ``support_km``, or a member at least
-  ``hazard_separation_km`` away; :func:`optimizer.model.rules.safe_partner_matrix`); a group
-  without exposed members scores 40. This is the 和歌山 arrangement: coastal 湯浅町 and
-  広川町 (Nankai tsunami) with inland かつらぎ町.
+  ``hazard_separation_km`` away; :func:`optimizer.model.rules.safe_partner_matrix`). A group
+  without members exposed to a modelled hazard is **not assessed** (``assessed`` false): it scores
+  0 here, since nothing was shown (沖縄's islands lie outside both modelled tsunami hazards). This is
+  the 和歌山 arrangement: coastal 湯浅町 and 広川町 (Nankai tsunami) with inland かつらぎ町.
 * **spread** (30 points): 15 unless every member is exposed to one same pairing hazard,
   plus :math:`15 \min(1, d_{max}/\text{spread\_km})`: members all within a short radius
   share one hazard.
@@ -33,9 +34,11 @@ class Continuity:
     components: dict[str, float]
     exposed: dict[str, list[str]] = None  # pairing hazard -> members exposed to it
     unpaired: list[str] = None  # exposed members without a safe partner
+    assessed: bool = True  # some member is exposed to a modelled hazard (else pairing is not assessed: 0 points)
 
     def as_dict(self) -> dict:
-        return {"score": self.score, "pairing_ok": self.pairing_ok, "coastal": self.coastal, "inland": self.inland,
+        return {"score": self.score, "pairing_ok": self.pairing_ok, "pairing_assessed": self.assessed,
+                "coastal": self.coastal, "inland": self.inland,
                 "exposed": self.exposed, "unpaired": self.unpaired,
                 "max_distance_km": self.max_distance_km, "components": self.components}
 
@@ -49,7 +52,7 @@ def continuity_batch(ctx: Context, M: np.ndarray) -> dict[str, np.ndarray]:
     partnered = safe_partner_matrix(ctx, M)
     n_exposed = exposed.sum(axis=1)
     paired = (partnered & exposed).sum(axis=1)
-    pairing = np.where(n_exposed == 0, 40.0, 40.0 * paired / np.maximum(n_exposed, 1))
+    pairing = np.where(n_exposed == 0, 0.0, 40.0 * paired / np.maximum(n_exposed, 1))  # not assessed: no points
     D, both = pair_distances(ctx, M)
     D = D * both
     dmax = D.max(axis=(1, 2)).astype(float)
@@ -59,7 +62,7 @@ def continuity_batch(ctx: Context, M: np.ndarray) -> dict[str, np.ndarray]:
     spread = np.where(one_hazard, 0.0, 15.0) + 15.0 * np.minimum(1.0, dmax / m.spread_km)
     reach = 30.0 * np.clip(2.0 - dmax / m.reach_km, 0.0, 1.0)
     return {"score": pairing + spread + reach, "pairing": pairing, "spread": spread, "reachability": reach,
-            "pairing_ok": paired == n_exposed, "max_distance_km": dmax}
+            "pairing_ok": paired == n_exposed, "assessed": n_exposed > 0, "max_distance_km": dmax}
 
 
 def continuity(ctx: Context, idx: np.ndarray, computed: dict | None = None) -> Continuity:
@@ -86,4 +89,5 @@ def continuity(ctx: Context, idx: np.ndarray, computed: dict | None = None) -> C
         components={k: round(float(c[k]), 2) for k in ("pairing", "spread", "reachability")},
         exposed={h: v for h, v in exposed.items() if v},
         unpaired=[ctx.codes[i] for i in idx[~ok]],
+        assessed=any(exposed.values()),
     )

@@ -260,7 +260,7 @@ def _svg_pairs(data, b, view: MapView, width: float, height: float) -> list[dict
 
 MAP_WORDS = ("click", "pop", "vendor", "renew", "existing", "proposal", "members", "golive", "savings", "npv", "cont",
              "pair", "cross", "none", "stays", "million", "coastal", "yes", "no", "range", "join", "left", "year",
-             "all", "sep")
+             "all", "sep", "na")
 
 
 def plan_html(data, view: MapView, lang: str = "ja", highlight: str | None = None,
@@ -291,7 +291,8 @@ def plan_html(data, view: MapView, lang: str = "ja", highlight: str | None = Non
                                "members": [data.name(x) for x in g.members], "go_live": g.go_live_fy,
                                "vendor": g.vendor, "savings": round(g.annual_savings_yen), "npv": round(g.npv_yen),
                                "p10": g.reduction_rate["p10"], "p90": g.reduction_rate["p90"],
-                               "continuity": g.continuity.score, "pairing": g.continuity.pairing_ok,
+                               "continuity": g.continuity.score,
+                               "pairing": g.continuity.pairing_ok if g.continuity.assessed else None,
                                "prefectures": data.prefecture_names(g.members), "join": g.join_fy.get(c)}
         if c in left:
             rec["left"] = left[c]

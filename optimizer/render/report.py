@@ -165,9 +165,10 @@ def _group(data, scenario, g, f: Fmt) -> dict:
     out["shares"] = shares_table(g, f) if g.shares else None
     c = g.continuity
     out["continuity_score"] = f"{f.t('report.score')}: **{c.score}** / 100" + f.t(
-        "report.cont_parts", p=c.components["pairing"], s=c.components["spread"], r=c.components["reachability"],
-        d=c.max_distance_km)
-    pairing = f.t("report.pairing_ok") if c.pairing_ok else f.t("report.pairing_ng")
+        "report.cont_parts", p=c.components["pairing"] if c.assessed else f.t("report.not_assessed"),
+        s=c.components["spread"], r=c.components["reachability"], d=c.max_distance_km)
+    pairing = (f.t("report.pairing_na") if not c.assessed else
+               f.t("report.pairing_ok") if c.pairing_ok else f.t("report.pairing_ng"))
     pairing += "".join(f.t("report.exposed_list", hazard=Msg(f"hazard.{h}"), names=Items(data.name(x) for x in xs))
                        for h, xs in (c.exposed or {}).items())
     out["pairing"] = pairing
