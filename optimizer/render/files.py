@@ -69,7 +69,7 @@ def plan_rows(data, plans: list, lang: str = "ja") -> list[dict]:
                     "coastal": mark[0] if m.at[c, "coastal"] else "", "go_live_fy": g.go_live_fy,
                     "join_fy": g.join_fy.get(c), "vendor": g.vendor,
                     "vendor_name": vendor_name(data, g.vendor),
-                    "reduction_p50": round(100 * g.reduction_rate["p50"], 1), "annual_savings_yen": round(g.annual_savings_yen),
+                    "reduction_mean": round(100 * g.reduction_rate["mean"], 1), "annual_savings_yen": round(g.annual_savings_yen),
                     "coordination_cost_yen": round(g.coordination_cost_yen),
                     "npv_yen": round(g.npv_yen), "national_npv_yen": round(g.national_npv_yen),
                     "member_annual_savings_yen": sh.get("annual_savings_yen"), "own_npv_yen": sh.get("own_npv_yen"),

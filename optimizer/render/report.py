@@ -294,6 +294,7 @@ def plan_markdown(data, run, lang: str = "ja", sweep=None) -> str:
         f"{f.t('report.bound')} {cell(bound)}{lp}; {f.t('report.gap')} {gap}",
         f"{f.t('report.groups')}: {len(plan.groups)}; NPV {cell(f.yen(sum(g.npv_yen for g in plan.groups)))}; "
         f"{f.t('report.savings')} {cell(f.yen(sum(g.annual_savings_yen for g in plan.groups)))}",
+        f"{f.t('report.alone')}: {cell(alone)}（{f.t('report.left_out')}: {len(plan.left_out)}）" if f.lang == "ja" else
         f"{f.t('report.alone')}: {cell(alone)} ({f.t('report.left_out')}: {len(plan.left_out)})",
     ]
     if plan.stats.get("stopped_by_clock"):

@@ -211,8 +211,8 @@ def test_english_csv_has_english_headers_and_rates_in_percent(tmp_path):
 
     with open(tmp_path / "proposals.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert "reduction_p50_percent" in rows[0] and "vendor_name" in rows[0]
-    assert all(10 < float(r["reduction_p50_percent"]) < 70 for r in rows)
+    assert "reduction_mean_percent" in rows[0] and "vendor_name" in rows[0]
+    assert all(5 < float(r["reduction_mean_percent"]) < 70 for r in rows)
     html = (tmp_path / "map.html").read_text(encoding="utf-8")
     assert "no proposal (alone or not eligible)" in html  # a legend entry for the grey areas
 
