@@ -135,11 +135,11 @@ def proposal(data: Dataset, prefectures: list[str] | None = None, scenario=None,
 
 
 def plan_of(ctx: Context, prefecture: str) -> Plan:
-    """The plan of one prefecture under ``ctx``'s scenario (who goes where and when, without shares), kept in
-    ``ctx.memo``: what ``match`` states for each municipality of it."""
+    """The plan of one prefecture under ``ctx``'s scenario (with its shares, as ``propose`` gives it), kept in
+    ``ctx.memo``: what ``match`` states for each municipality of it, with the same figures."""
     key = ("plan", prefecture)
     if key not in ctx.memo:
-        ctx.memo[key] = _plan.propose(ctx, [prefecture], validate=False, shares=False)[0]
+        ctx.memo[key] = _plan.propose(ctx, [prefecture])[0]
     return ctx.memo[key]
 
 
@@ -219,6 +219,34 @@ def compare(plan_a: Plan, plan_b: Plan) -> dict:
         continuity of each, and the municipalities that move in one plan only (``moved_only_in_a``/``_b``).
     """
     return _plan.compare(plan_a, plan_b)
+
+
+def compare_outputs(a: dict, b: dict) -> dict:
+    """What changes between two runs' ``proposals.json`` (e.g. a baseline and a what-if): their scenarios,
+    values, the groups in one only and the municipalities placed differently (another group, or placed in one
+    run only)."""
+    def plan(d):
+        return d["alternatives"][0] if "alternatives" in d else d
+
+    def placement(d):
+        out = {}
+        for g in plan(d)["groups"]:
+            movers = g["joining"] if g["base_group_id"] else g["members"]
+            for c in movers:
+                out[c] = (g["base_group_id"], tuple(sorted(movers)))
+        return out
+
+    pa, pb = placement(a), placement(b)
+    ga, gb = set(pa.values()), set(pb.values())
+    moved = sorted(c for c in pa.keys() | pb.keys() if pa.get(c) != pb.get(c))
+    A, B = plan(a), plan(b)
+    return {"scenario_a": A["scenario"].get("label") or "", "scenario_b": B["scenario"].get("label") or "",
+            "prefectures_a": A["prefectures"], "prefectures_b": B["prefectures"],
+            "value_a": A["objective"], "value_b": B["objective"], "value_difference": B["objective"] - A["objective"],
+            "npv_a": sum(g["npv_yen"] for g in A["groups"]), "npv_b": sum(g["npv_yen"] for g in B["groups"]),
+            "same_groups": len(ga & gb), "only_in_a": [{"base_group_id": k[0], "movers": list(k[1])} for k in sorted(ga - gb, key=str)],
+            "only_in_b": [{"base_group_id": k[0], "movers": list(k[1])} for k in sorted(gb - ga, key=str)],
+            "municipalities_regrouped": moved}
 
 
 def as_dict(result, lang: str = "ja", data: Dataset | None = None) -> dict:

@@ -304,34 +304,55 @@ def graph(prefs, out, overwrite, survey, groups, group_members, hazard, as_json,
 @click.option("--group", "group_id", help="Score an existing group, e.g. G015.")
 @click.option("--go-live", "go_live", type=click.IntRange(1990, 2060), help="Go-live fiscal year (default: best admissible).")
 @click.option("--as-new", is_flag=True, help="Score as a new group even when the members expand an existing one.")
+@click.option("--join", "join", help="Each moving member's go-live year, e.g. 30206=2022,30208=2023 (a staggered group).")
+@click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
+              help="Score a group of a plan: its proposals.json (with --id).")
+@click.option("--id", "plan_id", help="The plan's group id, e.g. P01 (with --plan).")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML (model parameters in [model]).")
 @_data_options
 @_json_option
 @_lang_option
 @_handle_errors
-def score(members, group_id, go_live, as_new, scenario, survey, groups, group_members, hazard, as_json, lang):
+def score(members, group_id, go_live, as_new, join, plan_file, plan_id, scenario, survey, groups, group_members,
+          hazard, as_json, lang):
     """Projected cost reduction, continuity and fair shares of a group.
 
     Members that include a whole existing group plus others are scored as its expansion
     (against the status quo, as `propose` does); --as-new scores them as a new group.
     """
-    if bool(members) == bool(group_id):
-        raise InputError(Problem("--members/--group", None, None, Msg("cli.score.either")))
+    if sum(map(bool, (members, group_id, plan_file))) != 1 or bool(plan_file) != bool(plan_id):
+        raise InputError(Problem("--members/--group/--plan", None, None, Msg("cli.score.either")))
     d = _load(survey, groups, group_members, hazard)
-    if group_id:
+    vendor = base = None
+    joins = _joins(join) if join else None
+    if plan_file:
+        g = _plan_group(plan_file, plan_id)
+        codes, base, vendor, go_live = g["members"], g["base_group_id"], g["vendor"], g["go_live_fy"]
+        joins = {c: int(y) for c, y in g["join_fy"].items()}
+    elif group_id:
         if group_id not in d.group_members:
             raise InputError(Problem("--group", None, None, Msg("cli.score.unknown_group", group=f"{group_id:.40}",
                                                                 file=d.paths["groups"])))
         codes = d.group_members[group_id]
     else:
         codes = _member_codes(members)
-    res = api.score(d, codes, go_live=go_live, scenario=_scenario(scenario, survey), as_new=as_new)
-    out = payload.group_score_dict(res)
+    if joins:
+        unknown = [c for c in joins if c not in codes]
+        if unknown:
+            raise InputError(Problem("--join", None, None, Msg("cli.score.join_not_member", codes=Items(unknown))))
+        go_live = go_live or min(joins.values())
+    res = api.score(d, codes, go_live=go_live, scenario=_scenario(scenario, survey), as_new=as_new,
+                    base_group=base, join=joins, vendor=vendor)
+    out = payload.group_score_dict(res, lang)
     synthetic = _synthetic(d, out)
     if as_json:
         click.echo(to_json(out))
         return
     click.echo(t(lang, "cli.score.members", members=Items(f"{c} {d.name(c)}" for c in out["members"])))
+    if res.violations:  # lead with what is wrong: the figures below are hypothetical
+        click.echo(t(lang, "cli.score.breaks", n=len(res.violations)))
+        for v in res.violations:
+            click.echo(t(lang, "cli.score.broken", rule=Msg(f"rule.name.{v['rule']}"), message=v["message"]))
     if res.kind == "alone":
         click.echo(t(lang, "cli.score.alone"))
         return
@@ -353,21 +374,51 @@ def score(members, group_id, go_live, as_new, scenario, survey, groups, group_me
     if res.shares:
         a = res.allocation
         click.echo()
-        click.echo(table(res.shares, ["code", "name", "role", "annual_savings_yen", "own_npv_yen", "share_yen",
+        rows = [{**sh, "role": t(lang, "report.existing" if sh["role"] == "existing" else "report.joining")}
+                for sh in res.shares]
+        click.echo(table(rows, ["code", "name", "role", "annual_savings_yen", "own_npv_yen", "share_yen",
                                       "transfer_yen", "outside_option_yen", "shapley_yen"],
                          _headers(lang, "cli.score.share_headers"), lang=lang))
         core = (Msg("cli.score.core_na") if a["in_core"] is None else Msg("cli.score.core_ok") if a["in_core"]
                 else Msg("cli.score.core_empty", eps=a["epsilon_yen"]))
         click.echo(t(lang, "cli.score.shares", method=Msg(f"alloc.method.{a['method']}"), core=core,
                      value=out["value_yen"]))
-    for v in res.violations:
-        click.echo(t(lang, "cli.score.broken", rule=Msg(f"rule.name.{v['rule']}"), message=v["message"]))
-    if not res.violations:
+    if res.violations:
+        click.echo(t(lang, "cli.score.hypothetical"))
+    else:
         click.echo(t(lang, "cli.score.all_rules"))
+    if plan_file:
+        click.echo(t(lang, "cli.score.plan_shares"))
     if synthetic:
         click.echo(t(lang, "cli.synthetic_line"))
     for w in res.warnings:
         click.echo(t(lang, "cli.warning", message=w))
+
+
+def _joins(value: str) -> dict[str, int]:
+    """``30206=2022,30208=2023`` as {code: fiscal year}."""
+    out = {}
+    for item in _codes(value):
+        code, _, year = item.partition("=")
+        if not (year.isdigit() and 1990 <= int(year) <= 2060 and code.isdigit()):
+            raise InputError(Problem("--join", None, None, Msg("cli.score.join_format", item=f"{item:.30}")))
+        out[code.zfill(5)] = int(year)
+    return out
+
+
+def _plan_group(path: str, gid: str) -> dict:
+    """Group ``gid`` of a plan's proposals.json (the best plan of a run with alternatives)."""
+    import json as _json
+
+    try:
+        d = _json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise InputError(Problem(str(path), None, None, Msg("cli.compare.not_a_run"))) from None
+    plan = d["alternatives"][0] if isinstance(d, dict) and "alternatives" in d else d
+    for g in plan.get("groups", []) if isinstance(plan, dict) else []:
+        if g.get("id") == gid:
+            return g
+    raise InputError(Problem(str(path), None, "--id", Msg("cli.score.no_such_group", id=f"{gid:.20}")))
 
 
 def _plan_table(data, plan, lang: str) -> str:
@@ -390,16 +441,17 @@ def _kpi_line(plan, lang: str) -> str:
         return ""
     a, b = plan.kpi[0], plan.kpi[-1]
     h = plan.horizon
-    span = t(lang, "cli.kpi.single_wave") if h.get("single_wave") else f"FY{h['from_fy']}-FY{h['to_fy']}"
+    span = t(lang, "cli.kpi.single_wave") if h.get("single_wave") else t(lang, "unit.FY_span", a=h["from_fy"],
+                                                                                 b=h["to_fy"])
     return t(lang, "cli.kpi.line", span=span, a=a["municipalities_in_groups"], a_fy=a["fy"],
              b=b["municipalities_in_groups"], b_fy=b["fy"], npv=b["cumulative_npv_yen"])
 
 
 def _status_line(plan, lang: str) -> str:
-    gap = "n/a" if plan.gap != plan.gap else f"{plan.gap:.2%}"
+    gap = t(lang, "na") if plan.gap != plan.gap else f"{plan.gap:.2%}"
     source = t(lang, "cli.lp_source") if plan.stats.get("bound_source") == "LP relaxation" else ""
-    bound = "n/a" if plan.best_bound != plan.best_bound else f"{plan.best_bound:,.0f}"
-    return t(lang, "cli.status_line", label=payload.plan_label(plan, lang), status=plan.status,
+    bound = t(lang, "na") if plan.best_bound != plan.best_bound else f"{plan.best_bound:,.0f}"
+    return t(lang, "cli.status_line", label=payload.plan_label(plan, lang), status=t(lang, f"status.{plan.status}"),
              objective=f"{plan.objective:,.0f}", bound=bound, source=source, gap=gap,
              eligible=plan.stats.get("eligible", 0), candidates=plan.stats.get("candidates", 0),
              seconds=f"{plan.solve_seconds:.2f}")
@@ -473,7 +525,8 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
             click.echo(_status_line(plan, lang))
         click.echo(_kpi_line(plans[0], lang))
         left = plans[0].left_out
-        items = Items((f"{r['name']} ({t(lang, 'reason.' + r['reason_code'])})" for r in left), "sep.clause")
+        items = Items((t(lang, "cli.propose.left_item", name=r["name"], reason=Msg("reason." + r["reason_code"]))
+                      for r in left), "sep.clause")
         click.echo(t(lang, "cli.propose.left_out", n=len(left), items=items if left else "-"))
         if d.synthetic:
             click.echo(t(lang, "cli.synthetic_line"))
@@ -576,7 +629,7 @@ def match(code, top, scenario, out_dir, overwrite, survey, groups, group_members
         click.echo(f"{res.municipality} {res.name} ({res.prefecture})")
         if res.note:
             click.echo(say(res.note, lang))
-        click.echo(t(lang, "cli.match.plan", reason=res.plan["reason"]))
+        click.echo(t(lang, "cli.match.plan", status=Msg(f"status.{res.plan['status']}"), reason=res.plan["reason"]))
         if res.plan.get("differs"):
             click.echo(t(lang, "cli.match.differs", reason=res.plan["differs"]))
         for o in res.options:
@@ -617,6 +670,37 @@ def precedents(code, members, top, survey, groups, group_members, hazard, as_jso
                        "population": r["population"], "similarity": r["similarity"],
                        "why": say(Items(r["why"]), lang)} for r in res],
                      headers=_headers(lang, "cli.precedents.headers"), lang=lang))
+
+
+@main.command()
+@click.argument("run_a", type=click.Path(exists=True))
+@click.argument("run_b", type=click.Path(exists=True))
+@_json_option
+@_lang_option
+@_handle_errors
+def compare(run_a, run_b, as_json, lang):
+    """What changes between two runs: two output folders (or their proposals.json), e.g. baseline and what-if."""
+    import json as _json
+
+    def read(path):
+        p = Path(path)
+        f = p / "proposals.json" if p.is_dir() else p
+        try:
+            return _json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise InputError(Problem(str(f), None, None, Msg("cli.compare.not_a_run"))) from None
+
+    out = api.compare_outputs(read(run_a), read(run_b))
+    if as_json:
+        click.echo(to_json(out))
+        return
+    default = t(lang, "csv.default_scenario")
+    click.echo(t(lang, "cli.compare.head", a=run_a, sa=out["scenario_a"] or default, b=run_b,
+                 sb=out["scenario_b"] or default))
+    click.echo(t(lang, "cli.compare.values", va=f"{out['value_a']:,}", vb=f"{out['value_b']:,}",
+                 d=f"{out['value_difference']:+,}", na=f"{out['npv_a']:,}", nb=f"{out['npv_b']:,}"))
+    click.echo(t(lang, "cli.compare.groups", same=out["same_groups"], a=len(out["only_in_a"]), b=len(out["only_in_b"]),
+                 n=len(out["municipalities_regrouped"])))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -96,7 +97,7 @@ class ModelParameters:
         7039.3, unit="yen", lo=0, hi=1e6, kind="fitted", ja="経費曲線 a（小規模側）", en="cost curve a (small-town term)",
         source_en="fitted exactly (tools/fit_cost_curve.py) to MIC FY2017 budgets: <20k band 11,724 yen/resident, "
                   "100k-200k 3,096 yen, national 478.6 bn yen, <200k 237.4 bn, >=200k 241.2 bn",
-        source_ja="総務省FY2017予算の数値に厳密に当てはめ：2万人未満 11,724円/人、10〜20万人 3,096円/人、"
+        source_ja="総務省2017年度予算の数値に厳密に当てはめ：2万人未満 11,724円/人、10〜20万人 3,096円/人、"
                   "全国 4,786億円、20万人未満 2,374億円、20万人以上 2,412億円")
     cost_alpha: float = knob(0.6003, lo=0, hi=5, kind="fitted", ja="経費曲線 α", en="cost curve alpha",
                              source_en="fitted with cost_a_yen", source_ja="経費曲線 a と同時に当てはめ")
@@ -108,7 +109,7 @@ class ModelParameters:
     solo_cost_factor: float = knob(
         0.961, lo=0, hi=10, kind="published", ja="単独クラウドの経費係数", en="solo-cloud cost factor",
         source_en="MIC FY2017: the <20k solo-cloud subgroup averaged 11,266 against 11,724 yen per resident",
-        source_ja="総務省FY2017：2万人未満の単独クラウド団体 11,266円/人（全体 11,724円/人）")
+        source_ja="総務省2017年度：2万人未満の単独クラウド団体 11,266円/人（全体 11,724円/人）")
     # --- cost base: the curve is the whole IT budget (基幹系+内部系, 整備費+運用費); reductions apply to the running
     # cost of the systems that move
     core_running_share: float = knob(
@@ -150,12 +151,12 @@ class ModelParameters:
         en="population up to which a member's work is all standard",
         source_en="calibrated (tools/fit_value_model.py) on who really joins: the 2016 share of cloud adopters in a "
                   "joint cloud by population band (45% under 50 thousand, 27%, 14%, none at 500 thousand or more)",
-        source_ja="較正（tools/fit_value_model.py）：2016年のクラウド導入団体のうち自治体クラウドの割合（人口規模別）")
+        source_ja="較正（手順は docs/model.md）：2016年のクラウド導入団体のうち自治体クラウドの割合（人口規模別）")
     custom_from_pop: float = knob(
         5_000_000.0, unit="residents", lo=1, hi=1e8, kind="fitted", ja="業務がすべて独自（共有できない）となる人口（これ以上）",
         en="population from which a member's work is all its own (nothing to share)",
         source_en="calibrated with standard_below_pop: larger municipalities carry more functions of their own "
-                  "(中核市・政令市), which drives customisation (MIC 2016); between the two, the share that cannot be "
+                  "(core and designated cities), which drives customisation (MIC 2016); between the two, the share that cannot be "
                   "shared rises linearly in log population",
         source_ja="standard_below_popと同時に較正：規模が大きいほど独自の事務（中核市・政令市）が多く、カスタマイズが増える"
                   "（総務省 2016）。両者の間では共有できない割合が人口の対数に比例して増える")
@@ -163,7 +164,7 @@ class ModelParameters:
         5.0, unit="years", lo=0, hi=50, ja="業務標準化の一時費用（独自部分の運用経費の年数）",
         en="one-off cost of standardising work (years of the non-standard part's running cost)",
         source_en="assumption: rebuilding the non-standard work costs what running it costs over one contract term "
-                  "(5 years); own staff work, not eligible for 特別交付税. standard_below_pop and custom_from_pop are "
+                  "(5 years); own staff work, not eligible for the special allocation tax. standard_below_pop and custom_from_pop are "
                   "calibrated with it",
         source_ja="仮定：独自部分の業務を標準に合わせる費用は、その部分の1契約期間（5年）分の運用経費。職員の作業で特別交付税の"
                   "対象外。standard_below_pop・custom_from_popはこの値で較正")
@@ -174,8 +175,8 @@ class ModelParameters:
     post_migration_cost_factor: float = knob(
         1.0, lo=0.1, hi=10, ja="移行後の運用経費の水準（倍）", en="running cost level after migration (times)",
         source_en="1 = the FY2017 cost level of the curve; reported post-migration running costs of the standardisation "
-                  "era are 1.6x (Tokyo estimate) to 2.3x on average and up to 5.7x (中核市, 2025)",
-        source_ja="1 = 経費曲線のFY2017の水準。標準化後の移行後の運用経費は1.6倍（東京都の試算）、中核市平均2.3倍・最大5.7倍（2025年）")
+                  "era are 1.6x (Tokyo estimate) to 2.3x on average and up to 5.7x (core cities, 2025)",
+        source_ja="1 = 経費曲線の2017年度の水準。標準化後の移行後の運用経費は1.6倍（東京都の試算）、中核市平均2.3倍・最大5.7倍（2025年）")
 
     # --- one-off costs (yen): ASSUMED, order-of-magnitude (no per-item figures in the sources)
     planning_group_yen: float = knob(5_000_000, **ONE_OFF, ja="共同化計画（グループあたり）", en="joint planning per group")
@@ -190,7 +191,7 @@ class ModelParameters:
                                         source_ja="仮定：共同利用の環境へデータを移すだけ")
     migration_factor_layout: float = knob(0.6, lo=0, hi=10, ja="移行係数（中間標準レイアウト対応）",
                                           en="migration factor, both support the standard layout",
-                                          source_en="assumption: 中間標準レイアウト lowers migration cost",
+                                          source_en="assumption: the standard intermediate data layout lowers migration cost",
                                           source_ja="仮定：中間標準レイアウトで移行経費が下がる")
     migration_factor_other: float = knob(1.0, lo=0, hi=10, ja="移行係数（その他）", en="migration factor, other packages",
                                          source_en="assumption", source_ja="仮定")
@@ -242,7 +243,7 @@ class ModelParameters:
     coordination_yen_per_km: float = knob(
         10_000.0, unit="yen/km/year", lo=0, hi=1e9, ja="調整費（片道1kmあたり・年）", en="coordination cost per km a year",
         source_en="assumption: 24 round trips a year by 2 staff, to meetings held in turn at the members (a member's cost "
-                  "follows its mean distance to the others), 37 yen/km by car (国家公務員等の旅費) "
+                  "follows its mean distance to the others), 37 yen/km by car (national civil servants' travel rules) "
                   "plus staff time at 40 km/h and 3,500 yen/h",
         source_ja="仮定：年24往復・2名、会議は構成団体の持ち回り（各団体の経費は他団体までの平均距離に比例）、車賃37円/km"
                   "（国家公務員等の旅費）と移動時間（時速40km・3,500円/時）")
@@ -251,10 +252,10 @@ class ModelParameters:
         30_000_000, unit="yen", lo=0, hi=1e10, kind="fitted", ja="県境を越える調整費（追加の都道府県1つあたり・年）",
         en="cross-prefecture coordination per extra prefecture a year",
         source_en="calibrated (tools/fit_value_model.py) on who really groups with whom: 4 of the 59 real groups (2017) "
-                  "cross a prefecture line; fitted on 東北・中部・中国・九州, checked on 関東・近畿・四国. It stands for all "
+                  "cross a prefecture line; fitted on Tohoku, Chubu, Chugoku and Kyushu, checked on Kanto, Kinki and Shikoku. It stands for all "
                   "that keeps groups within a prefecture (two prefectures' support programmes and councils to align), "
                   "not an observed price",
-        source_ja="較正（tools/fit_value_model.py）：実在の59グループ（2017年）のうち県境を越えるのは4。東北・中部・中国・九州で"
+        source_ja="較正（手順は docs/model.md）：実在の59グループ（2017年）のうち県境を越えるのは4。東北・中部・中国・九州で"
                   "推定し、関東・近畿・四国で確認。グループを県内にとどめる要因（2県の支援施策・協議会の調整）全体を表す値で、"
                   "観測された価格ではない")
 
@@ -326,12 +327,12 @@ class Scenario:
 
     planning_fy: int = knob(2018, unit="FY", lo=2000, hi=2060, kind="rule", ja="計画年度", en="planning fiscal year",
                             source_en="first year of the national survey window FY2018-FY2027",
-                            source_ja="国のクラウド導入等計画調査の期間 FY2018〜FY2027 の初年度")
+                            source_ja="国のクラウド導入等計画調査の期間 2018〜2027年度 の初年度")
     # Groups are founded in any year of the roadmap from planning_fy + model.lead_years and members join as their
     # contracts end (optimizer/solve/roadmap.py). 1: the single-wave plan.
     roadmap_years: int = knob(10, unit="years", lo=1, hi=30, kind="rule", ja="ロードマップの年数", en="roadmap horizon",
                               source_en="the survey window FY2018-FY2027; 1 = single wave (all members go live together)",
-                              source_ja="調査期間 FY2018〜FY2027；1 = 一斉移行（全団体が同じ年度に稼働）")
+                              source_ja="調査期間 2018〜2027年度；1 = 一斉移行（全団体が同じ年度に稼働）")
     min_size: int = knob(2, unit="members", lo=2, hi=12, kind="rule", ja="新グループの最小団体数", en="smallest new group",
                          source_en="a group shares a system between at least two members",
                          source_ja="2団体以上で共同利用する")
@@ -379,7 +380,7 @@ class Scenario:
     open_groups: list[str] | str = knob("all", kind="rule", ja="参加を受け入れる既存グループ",
                                         en="existing groups accepting joiners",
                                         source_en="\"all\", \"none\" or a list of group ids",
-                                        source_ja="すべて、なし、またはグループIDの一覧")
+                                        source_ja="すべて、なし、またはグループ番号（G015など）の一覧")
     max_joiners: int = knob(3, unit="members", lo=0, hi=11, kind="rule", ja="既存グループへの参加団体数の上限",
                             en="joiners per existing group",
                             source_en="in one plan", source_ja="1つの案で",
@@ -396,14 +397,14 @@ class Scenario:
     alone: list[str] = knob([], kind="rule", ja="単独のままにする団体", en="must stay alone",
                             source_en="the user's requirement", source_ja="利用者の指定")
     locked: list[str] = knob([], kind="rule", ja="現状のまま固定する団体・グループ", en="kept exactly as they are",
-                             source_en="codes or group ids (the user's requirement)", source_ja="団体コードまたはグループID（利用者の指定）")
+                             source_en="codes or group ids (the user's requirement)", source_ja="団体コードまたはグループ番号（利用者の指定）")
     cost_scope: str = knob("core", choices=COST_SCOPES, kind="rule", ja="移行する業務システム", en="systems that move",
-                           source_en="core: 基幹系 (住民記録, 税, 国保, 年金, 福祉; every 2016 group but one); "
-                                     "core_internal: 内部系 too",
+                           source_en="core: the core systems (resident records, tax, national health insurance, pension, welfare; every 2016 group but one); "
+                                     "core_internal: the internal systems too",
                            source_ja="基幹系（住民記録・税・国保・年金・福祉；2016年は1グループを除く全て）、または内部系も")
     objective_account: str = knob(
         "national", choices=ACCOUNTS, kind="rule", ja="最適化する会計", en="account the optimiser maximises",
-        source_en="national: resource cost, 特別交付税 excluded (a transfer should not decide which groups form); "
+        source_en="national: resource cost, the special allocation tax excluded (a transfer should not decide which groups form); "
                   "municipal: what members pay and save. Shares always use the municipal account",
         source_ja="国全体（特別交付税は移転なので除く）、または団体会計（団体の収支）。配分は常に団体会計")
     require_individual_rationality: bool = knob(
@@ -415,7 +416,7 @@ class Scenario:
     participation_weight_yen: float = knob(
         0.0, unit="yen", lo=0, hi=1e12, kind="rule", ja="参加1団体あたりの価値", en="value per municipality placed",
         source_en="the ministry's KPI counts municipalities in joint clouds; 0: money and continuity only",
-        source_ja="国のKPIは共同利用の団体数；0 = 金額と業務継続のみ")
+        source_ja="国の成果指標は共同利用の団体数；0 = 金額と業務継続のみ")
     participation_mode: str = knob("weighted", choices=PARTICIPATION_MODES, kind="rule", ja="参加の扱い",
                                    en="participation mode",
                                    source_en="lexicographic: most municipalities placed first, then most value",
@@ -473,6 +474,9 @@ class Scenario:
     #: keys given as a range in the scenario TOML (``key = {low = a, high = b}``): ``((key, low, high), ...)``;
     #: a run uses the midpoint, ``lgcloud sweep`` draws uniformly between (``model.`` keys for the model table)
     ranges: tuple = ()
+    #: the scenario file a run used, named with a short hash of its content (``whatif.toml#1a2b3c4d``); empty for
+    #: the defaults. Shown in every output's title, JSON and CSV.
+    label: str = ""
 
     def __post_init__(self):
         problems = range_problems(self)
@@ -558,7 +562,7 @@ def scenario_from_dict(data: dict, file: str = "scenario") -> Scenario:
             data = {**data, "pairing": "hard" if legacy else "weighted"}
         else:
             raise InputError(Problem(file, None, "require_inland_partner", Msg("config.legacy_inland"), label="key"))
-    known = {f.name for f in fields(Scenario)} - {"model", "ranges"}
+    known = {f.name for f in fields(Scenario)} - {"model", "ranges", "label"}
     problems = [Problem(file, None, k, Msg("config.unknown_key"), label="key") for k in data if k not in known | {"model"}]
     model_data = data.get("model", {})
     mknown = {f.name for f in fields(ModelParameters)}
@@ -639,7 +643,8 @@ def load_scenario(path: str | Path | None) -> Scenario:
             raise InputError(Problem(str(p), None, None, Msg("config.not_a_file")))
         if p.stat().st_size > MAX_SCENARIO_BYTES:
             raise InputError(Problem(p.name, None, None, Msg("config.too_large", kb=MAX_SCENARIO_BYTES // 1024)))
-        data = tomllib.loads(p.read_bytes().decode("utf-8-sig"))
+        raw = p.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except OSError as exc:
         raise InputError(Problem(str(p), None, None, Msg("config.cannot_read", why=exc.strerror))) from None
     except UnicodeDecodeError as exc:
@@ -648,4 +653,5 @@ def load_scenario(path: str | Path | None) -> Scenario:
         raise InputError(Problem(p.name, None, None, Msg("config.not_toml", why=str(exc)))) from None
     except RecursionError:
         raise InputError(Problem(p.name, None, None, Msg("config.too_nested"))) from None
-    return scenario_from_dict(data, p.name)
+    sc = scenario_from_dict(data, p.name)
+    return dataclasses.replace(sc, label=f"{p.name}#{hashlib.sha256(raw).hexdigest()[:8]}")

@@ -20,7 +20,7 @@ BOUNDARY_FILE = "boundaries/N03-21_210101_designated_city.topojson"
 
 #: Credits every output that uses the shipped data must carry.
 SOURCES = [
-    "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成 (2021-01-01; simplified by SmartNews Media Research Institute)",
+    "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成（2021年1月1日版；SmartNews Media Research Institute による簡略化）",
     "出典：総務省統計局 令和2年国勢調査 人口速報集計（e-Stat）",
     "出典：総務省 住民基本台帳に基づく人口、人口動態及び世帯数（令和4年1月1日現在）",
     "出典：国土地理院 全国都道府県市区町村別面積調（令和8年7月1日）",

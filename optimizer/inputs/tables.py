@@ -199,6 +199,8 @@ def parse_table(path: str | Path, columns: list[Column], known_codes: dict[str, 
     name = Path(path).name
     df, problems = read_text_csv(path)
     lines = df.attrs.get("lines", [])
+    hmap = header_map(columns)
+    written = {hmap[h]: h for h in df.columns if h in hmap}  # each column as the file names it (日本語 or English)
     df, more = _normalise_columns(df, columns, name)
     problems += more
     if more:  # a missing or doubled column: the cells cannot be read reliably
@@ -212,12 +214,14 @@ def parse_table(path: str | Path, columns: list[Column], known_codes: dict[str, 
         for i, raw in enumerate(df[col.name].tolist(), start=1):
             v, msg = _check_cell(col, raw, known_codes)
             if msg:
-                problems.append(Problem(name, i, col.name, msg, line=lines[i - 1] if i - 1 < len(lines) else None))
+                problems.append(Problem(name, i, written.get(col.name, col.name), msg,
+                                        line=lines[i - 1] if i - 1 < len(lines) else None))
             values.append(v)
         out[col.name] = pd.Series(values, dtype=object)
     typed = pd.DataFrame(out)
     typed["row_"] = range(1, len(typed) + 1)
     typed.attrs["lines"] = _SharedDict(zip(typed["row_"], lines))
+    typed.attrs["headers"] = _SharedDict(written)
     return typed, problems
 
 
@@ -256,11 +260,18 @@ def check_inputs(survey_path, groups_path, members_path, municipalities: pd.Data
     line_of = {sname: survey.attrs.get("lines", {}), gname: groups.attrs.get("lines", {}),
                mname: members.attrs.get("lines", {})}
 
-    def located(ps: list[Problem]) -> list[Problem]:  # every row problem with its real line in the file
+    header_of = {sname: survey.attrs.get("headers", {}), gname: groups.attrs.get("headers", {}),
+                 mname: members.attrs.get("headers", {})}
+    order = {sname: 0, gname: 1, mname: 2}
+
+    def located(ps: list[Problem]) -> list[Problem]:
+        """Every row problem with its real line and its column as the file names it, in file and row order."""
         from dataclasses import replace
 
-        return [replace(p, line=line_of.get(p.file, {}).get(p.row)) if p.row is not None and p.line is None else p
-                for p in ps]
+        out = [replace(p, line=line_of.get(p.file, {}).get(p.row)) if p.row is not None and p.line is None else p
+               for p in ps]
+        out = [replace(p, column=header_of.get(p.file, {}).get(p.column, p.column)) if p.column else p for p in out]
+        return sorted(out, key=lambda p: (order.get(p.file, 3), p.row or 0, p.line or 0))
 
     if any(p.row is None for p in problems):  # a whole-file or header problem: the rows cannot be cross-checked
         raise InputError(located(problems))

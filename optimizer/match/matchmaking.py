@@ -81,6 +81,7 @@ class Option:
     group_gain_yen: int | None = None  # join/stay: what the existing members gain after sharing
     joins_at_renewal_fy: int | None = None  # join/stay: the group renewal the join aligns with
     formation_probability: float | None = None  # new: the chance every partner agrees
+    in_plan: bool = False  # the prefecture's plan chooses this option (its figures are the plan's)
 
     @property
     def admissible(self) -> bool:
@@ -368,6 +369,9 @@ def match(ctx: Context, code: str, plan, top: int = 5) -> MatchResult:
         options = joins + ([] if not_eligible else _new_options(ctx, code, scope))
         if not_eligible:  # e.g. unwilling, or alone/locked by the scenario: only staying where it is
             options = [o for o in options if o.kind == "stay"]
+    planned = _plan_option(ctx, code, plan)
+    if planned is not None:  # the plan's own option, with the plan's figures; the same group is not listed twice
+        options = [o for o in options if not _same_group(o, planned)] + [planned]
     _model_scores(ctx, code, options, model)
     alone_reasons = [Msg("match.alone")]
     if not_eligible:
@@ -384,9 +388,11 @@ def match(ctx: Context, code: str, plan, top: int = 5) -> MatchResult:
     alone = Option("alone", None, [], 0.0, 0.0, 0.0, None, None,
                    {"npv_yen": 0, "annual_savings_yen": 0, "share_yen": 0, "transfer_yen": 0,
                     "shapley_yen": None, "individually_rational": True}, alone_reasons)
-    # the model ranks; an option that breaks a rule of the plan or leaves someone worse off comes after "alone"
-    by_model = sorted(options, key=lambda o: (-o.model_score, o.group_id or ""))
-    ranked = [o for o in by_model if o.admissible] + [alone] + [o for o in by_model if not o.admissible]
+    # the plan's option first (the prefecture's plan, proven or best found); then the model ranks; an option that
+    # breaks a rule of the plan or leaves someone worse off comes after "alone"
+    by_model = sorted((o for o in options if o is not planned), key=lambda o: (-o.model_score, o.group_id or ""))
+    ranked = ([planned] if planned is not None else []) + [o for o in by_model if o.admissible] + [alone] + [
+        o for o in by_model if not o.admissible]
     shown = ranked[:top]
     if alone not in shown:
         shown.append(alone)
@@ -406,6 +412,30 @@ def match(ctx: Context, code: str, plan, top: int = 5) -> MatchResult:
         note = Msg("match.note_member", name=ctx.data.name(code), group=group_name(ctx, current), id=current)
     return MatchResult(code, ctx.data.name(code), str(ctx.data.municipalities.at[code, "prefecture"]), current, note,
                        not not_eligible, statement, shown, blocked, scenario=ctx.scenario)
+
+
+def _plan_option(ctx: Context, code: str, plan) -> Option | None:
+    """The prefecture plan's group for the municipality as an option, with the plan's own figures (its
+    share set for the whole plan, its own account, the group's NPV in the municipal account); ``None``
+    when the plan leaves it where it is."""
+    if plan is None or not plan.groups or not plan.groups[0].shares:
+        return None
+    g = next((g for g in plan.groups if code in g.movers), None)
+    if g is None:
+        return None
+    own, value = _own(ctx, code, g)
+    kind = "join" if g.base_group_id else "new"
+    name = group_name(ctx, g.base_group_id) if g.base_group_id else short_name(ctx, g.members)
+    reason = Msg("match.in_plan", id=g.id, status=Msg(f"status.{plan.status}"), fy=g.join_fy.get(code, g.go_live_fy))
+    return Option(kind, g.base_group_id, [c for c in g.members if c != code], value, g.npv_yen, g.annual_savings_yen,
+                  g.continuity.score, g.join_fy.get(code, g.go_live_fy), own, [reason], group=g, group_name=name,
+                  breaks_rules=[], in_plan=True)
+
+
+def _same_group(o: Option, planned: Option) -> bool:
+    """Whether an option is the plan's group (the same existing group and members)."""
+    return o.group is not None and o.group_id == planned.group_id and sorted(o.group.members) == sorted(
+        planned.group.members)
 
 
 def _why_differs(first: Option, plan: dict) -> Msg:

@@ -49,7 +49,7 @@ def vendor_name(data, vendor_id) -> str:
 def plan_rows(data, plans: list, lang: str = "ja") -> list[dict]:
     """One row per (plan, group, member); ``plan`` is the alternative's number."""
     mark = t(lang, "csv.mark")
-    m, s = data.municipalities, data.survey
+    m = data.municipalities
     rows = []
     for p_no, plan in enumerate(plans, start=1):
         for g in plan.groups:
@@ -57,17 +57,18 @@ def plan_rows(data, plans: list, lang: str = "ja") -> list[dict]:
             share = {x["code"]: x for x in g.shares or []}
             for c in g.members:
                 sh = share.get(c, {})
+                vendor_now, renew = data.systems_of(c)
+                join = g.join_fy.get(c)
                 rows.append({
                     "plan": p_no, "group": g.id, "kind": t(lang, f"kind.{g.kind}"), "base_group_id": g.base_group_id or "",
                     "code": c, "name": m.at[c, "name"], "prefecture": m.at[c, "prefecture"],
                     "cross_prefecture": "・".join(prefs) if len(prefs) > 1 else "",
                     "joining": mark[0] if (g.kind == "new" or c in g.joining) else "",
                     "population": int(m.at[c, "population"]),
-                    "vendor_now": s.at[c, "vendor"] if c in s.index else "",
-                    "vendor_now_name": vendor_name(data, s.at[c, "vendor"]) if c in s.index else "",
-                    "next_renewal_fy": s.at[c, "next_renewal_fy"] if c in s.index else "",
+                    "vendor_now": vendor_now, "vendor_now_name": vendor_name(data, vendor_now) if vendor_now else "",
+                    "next_renewal_fy": renew[0] if renew else "",
                     "coastal": mark[0] if m.at[c, "coastal"] else "", "go_live_fy": g.go_live_fy,
-                    "join_fy": g.join_fy.get(c), "vendor": g.vendor,
+                    "join_fy": int(join) if join is not None else "", "vendor": g.vendor,
                     "vendor_name": vendor_name(data, g.vendor),
                     "reduction_mean": round(100 * g.reduction_rate["mean"], 1), "annual_savings_yen": round(g.annual_savings_yen),
                     "coordination_cost_yen": round(g.coordination_cost_yen),
@@ -76,8 +77,10 @@ def plan_rows(data, plans: list, lang: str = "ja") -> list[dict]:
                     "share_yen": sh.get("share_yen"), "transfer_yen": sh.get("transfer_yen"),
                     "allocation": t(lang, f"alloc.method.{g.allocation['method']}") if g.allocation else "",
                     "continuity_score": g.continuity.score,
-                    "pairing_ok": mark[0] if g.continuity.pairing_ok else mark[1],
+                    "pairing_ok": (t(lang, "report.not_assessed") if not g.continuity.assessed else
+                                   mark[0] if g.continuity.pairing_ok else mark[1]),
                     "synthetic": mark[0] if plan.synthetic else "",
+                    "scenario": plan.scenario.label or t(lang, "csv.default_scenario"),
                 })
     return rows
 

@@ -235,7 +235,7 @@ def option_dict(o, lang: str) -> dict:
     """One option of ``match``: its reasons in both languages, names in ``lang``."""
     out = {"rank": o.rank, "kind": o.kind, "group_id": o.group_id, "partners": o.partners, "score": o.model_score,
            "value_yen": round(o.value_yen), "npv_yen": round(o.npv_yen), "annual_savings_yen": round(o.annual_savings_yen),
-           "continuity_score": o.continuity_score, "go_live_fy": o.go_live_fy, "municipality": o.own,
+           "continuity_score": o.continuity_score, "go_live_fy": o.go_live_fy, "municipality": o.own, "in_plan": o.in_plan,
            "reasons": {k: [both(r)[k] for r in o.reasons] for k in ("ja", "en")}}
     if o.kind in ("join", "stay"):
         out.update({"group_gain_yen": o.group_gain_yen, "joins_at_renewal_fy": o.joins_at_renewal_fy,

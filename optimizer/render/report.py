@@ -44,6 +44,10 @@ class Fmt:
     def join(self, items) -> str:
         return say(Items(items), self.lang)
 
+    def fy(self, year) -> str:
+        """A fiscal year: 2023年度 / FY2023."""
+        return self.t("unit.FY", v=year)
+
 
 def _render(template: str, lang: str, **context) -> str:
     f = Fmt(lang)
@@ -142,7 +146,7 @@ def _group(data, scenario, g, f: Fmt) -> dict:
         f"{f.t('report.coastal')}/{f.t('report.inland')}"]
     out["member_rows"] = rows
     fy0 = scenario.planning_fy
-    study = f"FY{fy0}" if g.go_live_fy - 1 <= fy0 else f"FY{fy0}–{g.go_live_fy - 1}"
+    study = f.fy(fy0) if g.go_live_fy - 1 <= fy0 else f.t("unit.FY_span", a=fy0, b=g.go_live_fy - 1)
     steps = [f.t("report.plan_step", fy=fy0, study=study, vendor=g.vendor)]
     for k, step in enumerate(g.timeline):
         word = f.t("report.founding") if k == 0 and g.kind == "new" else f.t("report.joins")
@@ -185,6 +189,11 @@ def group_labels(data, plan, lang: str = "ja") -> list[str]:
     return out
 
 
+def scenario_suffix(scenario, f: Fmt) -> str:
+    """" (シナリオ whatif.toml#1a2b3c4d)" for a run from a scenario file; nothing for the defaults."""
+    return f.t("report.scenario_suffix", label=scenario.label) if scenario.label else ""
+
+
 def plan_label(plan, lang: str) -> str:
     """How a plan stands, for the report: the proven optimum, the best found, or the n-th best."""
     if plan.rank <= 1:
@@ -199,7 +208,7 @@ def _roadmap(data, run, f: Fmt) -> dict | None:
         return None
     head = (f.t("report.single_wave") if h.get("single_wave") else
             f.t("report.horizon", a=h["from_fy"], b=h["to_fy"], c=h["first_go_live_fy"]))
-    rows = [[f"FY{k['fy']}", k["municipalities_in_groups"], k["groups"], k["cloud_municipalities"],
+    rows = [[f.fy(k['fy']), k["municipalities_in_groups"], k["groups"], k["cloud_municipalities"],
              f.exact(k["annual_savings_yen"]), f.exact(k["cumulative_npv_yen"])] for k in plan.kpi]
     after = round(plan.npv_after_horizon)
     total = plan.kpi[-1]["cumulative_npv_yen"] + after
@@ -209,7 +218,7 @@ def _roadmap(data, run, f: Fmt) -> dict | None:
            "note": f.t("report.kpi_note", h=plan.scenario.model.horizon_years)}
     if len(plan.prefectures) > 1 and run.by_prefecture:  # several prefectures: each one's count by year
         prefs = [r for r in run.by_prefecture if r["prefecture_code"] in plan.prefectures]
-        out["by_prefecture"] = {"headers": [f.t("report.pref")] + [f"FY{k['fy']}" for k in plan.kpi],
+        out["by_prefecture"] = {"headers": [f.t("report.pref")] + [f.fy(k['fy']) for k in plan.kpi],
                                 "rows": [[r["prefecture"]] + [k["municipalities_in_groups"] for k in r["kpi"]]
                                          for r in prefs]}
     if plan.left_out:
@@ -281,21 +290,24 @@ def plan_markdown(data, run, lang: str = "ja", sweep=None) -> str:
     scenario = plan.scenario
     m = data.municipalities
     prefs = sorted(m.loc[m["prefecture_code"].isin(plan.prefectures), "prefecture"].unique())
-    title = f.t("report.title") + f.t("report.title_sep") + f.join(prefs) if lang == "en" else (
-        f.t("report.title") + f.t("report.title_sep") + "・".join(prefs))
-    gap = "n/a" if plan.gap != plan.gap else f"{plan.gap:.2%}"
+    where = f.t("report.nation") if len(plan.prefectures) >= 47 else (
+        f.join(prefs) if lang == "en" else "・".join(prefs))
+    title = f.t("report.title") + f.t("report.title_sep") + where + scenario_suffix(scenario, f)
+    gap = f.t("na") if plan.gap != plan.gap else f"{plan.gap:.2%}"
     bound = f.yen(plan.best_bound) if plan.best_bound == plan.best_bound else f.t(
         "report.no_bound_robust" if plan.stats.get("chosen_from_draws") else
         "report.no_bound_incomplete" if not plan.stats.get("search_complete", True) else "report.no_bound_solver")
     lp = f.t("report.lp_bound") if plan.stats.get("bound_source") == "LP relaxation" else ""
     alone = f.join(data.name(c) for c in plan.eligible_alone) or "-"
+    sc, colon = f.t("sep.clause"), f.t("report.title_sep")
+    left = f"{f.t('report.left_out')}{colon}{len(plan.left_out)}"
     summary = [
-        f"{f.t('report.status')}: **{plan.status}**; {f.t('report.objective')} {cell(f.yen(plan.objective))}; "
-        f"{f.t('report.bound')} {cell(bound)}{lp}; {f.t('report.gap')} {gap}",
-        f"{f.t('report.groups')}: {len(plan.groups)}; NPV {cell(f.yen(sum(g.npv_yen for g in plan.groups)))}; "
-        f"{f.t('report.savings')} {cell(f.yen(sum(g.annual_savings_yen for g in plan.groups)))}",
-        f"{f.t('report.alone')}: {cell(alone)}（{f.t('report.left_out')}: {len(plan.left_out)}）" if f.lang == "ja" else
-        f"{f.t('report.alone')}: {cell(alone)} ({f.t('report.left_out')}: {len(plan.left_out)})",
+        f"{f.t('report.status')}{colon}**{f.t('status.' + plan.status)}**{sc}{f.t('report.objective')} "
+        f"{cell(f.yen(plan.objective))}{sc}{f.t('report.bound')} {cell(bound)}{lp}{sc}{f.t('report.gap')} {gap}",
+        f"{f.t('report.groups')}{colon}{len(plan.groups)}{sc}{f.t('report.plan_npv')} "
+        f"{cell(f.yen(sum(round(g.npv_yen) for g in plan.groups)))}{sc}"
+        f"{f.t('report.savings')} {cell(f.yen(sum(round(g.annual_savings_yen) for g in plan.groups)))}",
+        f"{f.t('report.alone')}{colon}{cell(alone)}" + (f"（{left}）" if f.lang == "ja" else f" ({left})"),
     ]
     if plan.stats.get("stopped_by_clock"):
         summary.append(f.t("report.clock"))
@@ -314,7 +326,7 @@ def plan_markdown(data, run, lang: str = "ja", sweep=None) -> str:
                         for p, cmp in zip(run.plans, run.comparisons)]
         n = len(run.plans)
         files_note = f.t("report.alt_files", n="2" if n == 2 else (f"2〜{n}" if lang == "ja" else f"2-{n}"))
-    bands = [[b["band"], b["eligible"], b["placed"], f.exact(b["annual_savings_yen"]), f.exact(b["share_yen"])]
+    bands = [[f.t(f"band.{b['band']}"), b["eligible"], b["placed"], f.exact(b["annual_savings_yen"]), f.exact(b["share_yen"])]
              for b in plan.participation]
     return _render("report.md.j2", lang, title=title, summary=summary,
                    data_year=f.t("report.data_year", fy=scenario.planning_fy, fy_note=note),
@@ -358,23 +370,29 @@ def match_markdown(data, res, lang: str = "ja") -> str:
     f = Fmt(lang)
     options = []
     for o in res.options:
-        who = o.group_id or f.join(data.name(p) for p in o.partners) or "-"
+        who = (f.say(o.group_name) if o.group_name else f.join(data.name(p) for p in o.partners)) or "-"
         lines = []
-        if o.kind != "alone":
-            lines += [f"{f.t('report.npv')} ({res.name}): {f.yen(o.own['npv_yen'])}; "
+        if o.kind != "alone":  # every figure names its account
+            lines += [f"{f.t('report.own')} {f.yen(o.own['npv_yen'])}；{f.t('report.share')} {f.yen(o.own['share_yen'])}；"
+                      f"{f.t('report.savings')} {f.yen(o.own['annual_savings_yen'])}" if lang == "ja" else
+                      f"{f.t('report.own')} {f.yen(o.own['npv_yen'])}; {f.t('report.share')} {f.yen(o.own['share_yen'])}; "
                       f"{f.t('report.savings')} {f.yen(o.own['annual_savings_yen'])}",
-                      f"{f.t('report.npv')} ({f.t('report.group_word')}): {f.yen(o.npv_yen)}; {f.t('report.score')} "
-                      f"{o.continuity_score}; {f.t('report.golive')} FY{o.go_live_fy}"]
+                      f.t("report.match_group_line", npv=f.yen(o.npv_yen), score=o.continuity_score,
+                          fy=f.fy(o.go_live_fy))]
         lines += [f.say(r) for r in o.reasons]
-        options.append({"heading": f"{o.rank}. {f.t(f'match.kind.{o.kind}')}: {who}", "lines": lines})
+        head = f"{o.rank}. {f.t(f'match.kind.{o.kind}')}{f.t('report.title_sep')}{who}" + (
+            f"（{o.group_id}）" if lang == "ja" and o.group_id else f" ({o.group_id})" if o.group_id else "")
+        options.append({"heading": head, "lines": lines})
     top = next((o for o in res.options if o.kind != "alone" and o.rank == 1), None)
     shares = shares_table(top.group, f) if top is not None and top.group is not None and top.group.shares else None
     precedents = [[p["group_id"], f.say(p["name"]) or "-", p["members"], f"{p['population']:,}", p["similarity"],
                    f.join(f.say(w) for w in p["why"])] for p in res.precedents]
-    headers = ["ID", f.t("report.name"), f.t("report.members"), f.t("report.pop"), f.t("report.similarity"),
+    headers = [f.t("report.id"), f.t("report.name"), f.t("report.members"), f.t("report.pop"), f.t("report.similarity"),
                f.t("report.why")]
     return _render("match.md.j2", lang, title=f.t("report.match_title", name=res.name),
-                   note=f.say(res.note) if res.note else None, options=options,
+                   note=f.say(res.note) if res.note else None,
+                   plan_line=f.t("cli.match.plan", status=Msg(f"status.{res.plan['status']}"), reason=res.plan["reason"]),
+                   differs=f.t("cli.match.differs", reason=res.plan["differs"]) if res.plan.get("differs") else None, options=options,
                    shares=shares, precedent_headers=headers, precedents=precedents,
                    **assumptions(data, res.scenario, lang))
 

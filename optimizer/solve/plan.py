@@ -494,9 +494,10 @@ def totals(plan: Plan) -> dict:
         "cross_prefecture_groups": sum(len(group_prefectures(g)) > 1 for g in gs),
         "municipalities_moving": sum(len(g.movers) for g in gs),
         "objective": round(plan.objective),
-        "npv_yen": round(sum(g.npv_yen for g in gs)),
-        "national_npv_yen": round(sum(g.national_npv_yen for g in gs)),
-        "annual_savings_yen": round(sum(g.annual_savings_yen for g in gs)),
+        # sums of the groups' figures as each group shows them (to the yen), so the headline is their sum
+        "npv_yen": sum(round(g.npv_yen) for g in gs),
+        "national_npv_yen": sum(round(g.national_npv_yen) for g in gs),
+        "annual_savings_yen": sum(round(g.annual_savings_yen) for g in gs),
         "gap": None if plan.gap != plan.gap else plan.gap,
         "solve_seconds": round(plan.solve_seconds, 3),
     }

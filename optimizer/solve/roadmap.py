@@ -18,7 +18,7 @@ Every table adds up: the years' NPV plus what falls after the horizon is the pla
 from __future__ import annotations
 
 from ..model.context import Context
-from ..model.rules import ineligibility
+from ..model.rules import eligible, ineligibility
 
 #: The national KPI of 自治体クラウド (総務省; shared seed figures ``kpi``): municipalities with a cloud
 #: (クラウド導入市区町村数) in FY2014, and the target for FY2017 (倍増, about 1,000).
@@ -82,6 +82,15 @@ def npv_after(groups, to_fy: int) -> float:
     return sum(cf["npv_yen"] for g in groups for cf in g.cashflow if cf["fy"] > to_fy)
 
 
+def population_bound(ctx: Context, i: int) -> bool:
+    """Whether the population cap alone keeps ``i`` from every group: with its smallest eligible neighbour
+    (or any eligible municipality of its prefecture) it already exceeds ``max_population``."""
+    cap = ctx.scenario.max_population
+    near = [j for j in ctx.adjacency[i] if eligible(ctx, j) is None] or [
+        j for j in range(len(ctx.codes)) if ctx.prefecture[j] == ctx.prefecture[i] and j != i and eligible(ctx, j) is None]
+    return bool(near) and ctx.population[i] + min(ctx.population[j] for j in near) > cap
+
+
 def left_out(ctx: Context, groups, scope: list[str], cs=None) -> list[dict]:
     """Every municipality of ``scope`` in no group at the end of the plan, with its reason.
 
@@ -108,6 +117,8 @@ def left_out(ctx: Context, groups, scope: list[str], cs=None) -> list[dict]:
             code = "not_profitable"
         elif cs is not None and not cs.complete:
             code = "search_stopped"
+        elif population_bound(ctx, ctx.pos[c]):
+            code = "population_cap"
         else:
             code = "no_partner"
         out.append({"code": c, "name": ctx.data.name(c), "reason_code": code})

@@ -143,7 +143,7 @@ CATALOGUE: dict[str, tuple | dict] = {
         'shipped hazard exposure not found; rebuild it with tools/build_data.py'),
     'data.synthetic_note': (
         '同梱の調査票のベンダ・更新年度・単独クラウドの状況・参加意向と、既存グループ表のベンダ・更新年度・受入条件は合成データ（乱数の種を固定した生成器による）。既存グループの構成は実データ（総務省、2017年10月）。',
-        "The shipped survey's vendors, renewal years, solo-cloud status and willingness, and the existing groups' vendors, renewal years and openness, are SYNTHETIC (a seeded generator); group membership is real (総務省, 2017-10)."),
+        "The shipped survey's vendors, renewal years, solo-cloud status and willingness, and the existing groups' vendors, renewal years and openness, are SYNTHETIC (a seeded generator); group membership is real (MIC, 2017-10)."),
     # --- hazard file
     'input.hazard_twice': ('{code} {hazard} は{first}行目にもあります', '{code} {hazard} already given at row {first}'),
     # --- business rules
@@ -185,12 +185,12 @@ CATALOGUE: dict[str, tuple | dict] = {
         '{member}の{fy}年度の参加（次回更新 {renewal}年度、契約の終わる年度から{gap}年）',
         '{member} in FY{fy} (next renewal {renewal}, {gap} years from a contract end)'),
     'rule.timing': (
-        '{bad}：参加は FY{first}〜FY{last} の間、契約の終わる年度から{window}年以内',
+        '{bad}：参加は {first}〜{last}年度 の間、契約の終わる年度から{window}年以内',
         '{bad}: a member joins in FY{first}-FY{last}, within {window} years of one of its contract ends'),
     'rule.cohort': (
-        'FY{fy}の設立団体が{n}団体：グループは{least}団体以上で設立する',
+        '{fy}年度の設立団体が{n}団体：グループは{least}団体以上で設立する',
         '{n} founding member(s) in FY{fy}: a group is founded by at least {least}'),
-    'rule.in_year': ('FY{fy}：{message}', 'FY{fy}: {message}'),
+    'rule.in_year': ('{fy}年度：{message}', 'FY{fy}: {message}'),
     'eligible.not_surveyed': ('{member}は調査票にない', '{member} is not in the survey'),
     'eligible.in_group': ('{member}はすでに{group}の構成団体', '{member} is already a member of {group}'),
     'eligible.unwilling': ('{member}は参加の意向がない（調査）', '{member} is not willing to join (survey)'),
@@ -227,9 +227,9 @@ CATALOGUE: dict[str, tuple | dict] = {
         "the group's municipal NPV is {npv:,.0f} yen: some member would be worse off than alone"),
     'score.alone': ('{code} {name}の単独：グループは{least}団体以上', '{code} {name} alone: a group needs at least {least} members'),
     'share.core_empty': (
-        'コアは空：最小コア配分には、ある部分グループへ最大 {eps:,} 円の補填（ε）が必要。配分は仁（nucleolus）',
+        'コアは空：最小コア配分には、ある部分グループへ最大 {eps:,} 円の補填（ε）が必要。配分は仁',
         'the core is empty: the least-core allocation needs a subsidy of up to {eps:,} yen to some coalition (ε); shares are the nucleolus'),
-    'alloc.method.nucleolus': ('仁（nucleolus）', 'nucleolus'),
+    'alloc.method.nucleolus': ('仁', 'nucleolus'),
     'alloc.method.plan_least_core': ('計画全体の最小コア（各グループの仁に最も近い配分）',
                                      "whole-plan least core (nearest each group's nucleolus)"),
     'stability.in_core': (
@@ -296,9 +296,9 @@ CATALOGUE: dict[str, tuple | dict] = {
     'plan.search_link': ('またはこの距離 {km} km未満の組', ' or pairs within {km} km'),
     'plan.alternatives_stopped': ('{n}案の後で実時間の上限（wall_limit_s）に達した', 'wall-clock backstop (wall_limit_s) reached after {n} plan(s)'),
     # --- why a municipality is in no group
-    'reason.unwilling': ('参加の意向がない (調査)', 'not willing to join (survey)'),
+    'reason.unwilling': ('参加の意向がない（調査）', 'not willing to join (survey)'),
     'reason.not_surveyed': ('調査の回答がない', 'not in the survey'),
-    'reason.scenario': ('シナリオの指定 (alone / locked)', 'kept out by a scenario requirement (alone / locked)'),
+    'reason.scenario': ('シナリオの指定（alone・locked）', 'kept out by a scenario requirement (alone / locked)'),
     'reason.in_group': ('既存グループに参加済み', 'already in a group'),
     'reason.no_partner': ('条件を満たす相手がいない', 'no admissible partner: no group with it passes every rule'),
     'reason.not_profitable': (
@@ -306,7 +306,9 @@ CATALOGUE: dict[str, tuple | dict] = {
         'not profitable with any admissible partner (or it adds nothing to any such group)'),
     'reason.partners_elsewhere': (
         '相手の団体は他のグループで価値が高い',
-        'its admissible partners are worth more in other groups of the optimal plan'),
+        'its admissible partners are worth more in other groups of this plan'),
+    'reason.population_cap': ('人口の上限（max_population）を超えるため、どの相手とも組めない',
+                               'the population cap (max_population): with any partner the group would exceed it'),
     'reason.search_stopped': ('探索が作業予算で打ち切られた', 'the search stopped on its work budget before reaching it'),
     # --- matchmaking
     'name.one': ('{a}', '{a}'),
@@ -330,6 +332,8 @@ CATALOGUE: dict[str, tuple | dict] = {
     'match.existing_compensated': (
         '規模差で既存構成団体の削減率が下がる（{own}百万円）ため、調整後の配分で既存構成団体に {gain}百万円',
         "the size gap lowers the group's rate ({own} M yen for existing members); after sharing they get {gain} M yen"),
+    'match.in_plan': ('都道府県の計画（{status}）の案 {id}：{fy}年度に参加。数値は計画と同じ（配分は計画全体で決めたもの）',
+                      "the prefecture's plan ({status}) chooses this: {id}, going live in FY{fy}; figures as in the plan (shares set for the whole plan)"),
     'match.breaks_ir': (
         '個別合理性を満たさない：既存構成団体が{loss}百万円の損（提案の規則に反する）',
         'breaks individual rationality: the existing members would lose {loss} M yen (a rule of the plan)'),
@@ -369,8 +373,8 @@ CATALOGUE: dict[str, tuple | dict] = {
     'match.plan.stays': ('{name}にとどまる（変更なし）', 'stays in {name} (unchanged)'),
     'match.plan.alone_because': ('単独のまま：{reason}', 'stays alone: {reason}'),
     'match.plan.alone_elsewhere': (
-        '単独のまま：県全体の最適案では、この団体を含むグループより他の組み合わせの価値が高い',
-        "stays alone: in the prefecture's optimum other combinations are worth more than any group with it"),
+        '単独のまま：県全体の計画では、この団体を含むグループより他の組み合わせの価値が高い',
+        "stays alone: in the prefecture's plan other combinations are worth more than any group with it"),
     'match.alone': ('単独：比較の基準', 'stay alone: the baseline'),
     'match.no_group': ('参加できるグループがない', 'no group can take it'),
     'match.blocked': ('{group}：{why}', '{group}: {why}'),
@@ -379,22 +383,22 @@ CATALOGUE: dict[str, tuple | dict] = {
         '{name}は{group}（{id}）の構成団体です。選択肢は、いま改めて選ぶ場合として評価しています。',
         '{name} is a member of {group} ({id}); the options are evaluated as if it were choosing afresh.'),
     'match.differs.rules': (
-        '上位の選択肢は規則（{rules}）に反するため、最適案には含まれない',
+        '上位の選択肢は規則（{rules}）に反するため、計画には含まれない',
         'the top option breaks the {rules} rule(s), which the plan keeps'),
     'match.differs.aligned': (
-        '上位の選択肢はグループの{fy}年度更新に合わせた参加。最適案（一斉移行の1時点の案）は次回更新（{next}年度）での参加だけを扱い、そこでは更新時期の差が許容範囲を超える',
+        '上位の選択肢はグループの{fy}年度更新に合わせた参加。計画（一斉移行の1時点の案）は次回更新（{next}年度）での参加だけを扱い、そこでは更新時期の差が許容範囲を超える',
         "the top option joins at the group's FY{fy} renewal; the plan (one wave) considers joins at its next renewal (FY{next}) only, where the renewal years are too far apart"),
     'match.differs.ir': (
-        '上位の選択肢では既存構成団体が損をするため、最適案には含まれない',
+        '上位の選択肢では既存構成団体が損をするため、計画には含まれない',
         "in the top option the group's existing members would lose, so the plan does not take it"),
     'match.differs.alone': (
-        '最適案は県全体の価値を最大にするため、この団体にも参加を求めている',
+        '計画は県全体の価値を最大にするため、この団体にも参加を求めている',
         "the plan maximises the prefecture's total value and places this municipality in a group"),
     'match.differs.new': (
-        '新グループは全構成団体の合意が必要で、最適案では相手の団体が別のグループに入る',
+        '新グループは全構成団体の合意が必要で、計画では相手の団体が別のグループに入る',
         'a new group needs every partner to agree; in the plan its partners are placed elsewhere'),
     'match.differs.capacity': (
-        '最適案では、このグループの定員・相手は県全体でより価値の高い組み合わせに使われる',
+        '計画では、このグループの定員・相手は県全体でより価値の高い組み合わせに使われる',
         "in the plan, that group's capacity and partners are worth more to the prefecture in another combination"),
     'precedent.same_prefecture': ('同じ都道府県', 'same prefecture'),
     'precedent.same_region': ('同じ地方', 'same region'),
@@ -412,6 +416,7 @@ CATALOGUE: dict[str, tuple | dict] = {
     'plan.label.rank': ('第{n}位の案（最適案より{pct:.1%}低い）', '{n}th best, {pct:.1%} below the optimum'),
     # --- CSV files
     'csv.mark': (('○', '×'), ('yes', 'no')),
+    'csv.default_scenario': ('既定値', 'defaults'),
     'kind.new': ('新規', 'new'),
     'kind.expand': ('既存拡大', 'expand'),
     'kind.alone': ('単独', 'alone'),
@@ -448,6 +453,7 @@ CATALOGUE: dict[str, tuple | dict] = {
         'continuity_score': ('業務継続スコア', 'continuity_score'),
         'pairing_ok': ('津波相互支援ペア', 'pairing_ok'),
         'synthetic': ('合成データを含む', 'synthetic'),
+        'scenario': ('シナリオ', 'scenario'),
     },
     'csv.pairs': {
         'a': ('団体コードA', 'code_a'),
@@ -479,6 +485,12 @@ CATALOGUE: dict[str, tuple | dict] = {
     'report.title': ('自治体クラウド グループ案 報告書', 'Joint-cloud group proposals'),
     'report.summary': ('概要', 'Summary'),
     'report.status': ('求解状況', 'Solver status'),
+    'status.OPTIMAL': ('最適性を証明済み', 'OPTIMAL'),
+    'status.FEASIBLE': ('最適性は未証明', 'FEASIBLE'),
+    'status.INFEASIBLE': ('実行不能', 'INFEASIBLE'),
+    'status.UNKNOWN': ('解なし（作業予算内に見つからない）', 'UNKNOWN'),
+    'status.MODEL_INVALID': ('モデルの誤り', 'MODEL_INVALID'),
+    'na': ('－', 'n/a'),
     'report.groups': ('提案グループ', 'Proposed groups'),
     'report.alone': ('参加できるのに単独となる団体', 'Eligible municipalities left alone'),
     'report.members': ('構成団体', 'Members'),
@@ -494,8 +506,8 @@ CATALOGUE: dict[str, tuple | dict] = {
     'report.costs': ('費用と効果', 'Costs and savings'),
     'report.baseline': ('移行するシステムの現行の年間運用経費（推計）', 'Current annual running cost of the systems that move (estimate)'),
     'report.savings': ('年間削減額（期待値）', 'Expected savings per year'),
-    'report.savings_range': ('年間削減額 p10〜p90', 'Savings per year, p10 - p90'),
-    'report.range': ('削減率 p10／p50／p90', 'Reduction p10 / p50 / p90'),
+    'report.savings_range': ('年間削減額（10〜90パーセンタイル）', 'Savings per year, p10 - p90'),
+    'report.range': ('削減率（10／50／90パーセンタイル）', 'Reduction p10 / p50 / p90'),
     'report.oneoff': ('一時経費（共同化計画・移行・研修・業務標準化等）', 'One-off costs (planning, migration, training, standardising work...)'),
     'report.subsidy': ('特別交付税措置（見込み・名目額、割引前）', 'Special allocation tax support (expected; nominal, not discounted)'),
     'report.npv': ('正味現在価値（NPV）', 'Net present value (NPV)'),
@@ -510,11 +522,11 @@ CATALOGUE: dict[str, tuple | dict] = {
     'report.formula_gap': ('負担金の式との差', 'difference from the formula'),
     'report.cost_split': (
         '負担金の目安：均等割 {e:.0%} ＋ 人口割 {p:.0%}（配分額に最も近い式）。配分額どおりにするには、表の「負担金の式との差」を式による負担金から差し引く（合計0）。',
-        "Nearest 負担金 rule to the shares: {e:.0%} equal split (均等割) + {p:.0%} by population (人口割). To match the shares exactly, each member's payment under the rule is reduced by its \"difference from the formula\" (sums to 0)."),
+        "Nearest cost-sharing rule to the shares: {e:.0%} equal split + {p:.0%} by population. To match the shares exactly, each member's payment under the rule is reduced by its \"difference from the formula\" (sums to 0)."),
     'report.total': ('合計', 'total'),
     'report.national': ('正味現在価値（国全体：特別交付税を除く）', 'Net present value, national (transfers excluded)'),
     'report.alloc_note': (
-        '配分額は計画全体で決める：どの候補グループも、その構成団体全員に計画より多くを渡せないように（計画全体のコア。無理なら不足額εを最小に）し、その中で各グループの仁（nucleolus）に最も近い配分。「他の選択肢」は、他団体が計画どおりの配分を受けるとき、その団体が別の候補グループで得られる最大額。調整額 = 配分額 − 自団体の収支（団体間の精算額、合計0）。既存グループの構成団体は一体として配分を受け、経費規模に比例して分ける。',
+        '配分額は計画全体で決める：どの候補グループも、その構成団体全員に計画より多くを渡せないように（計画全体のコア。無理なら不足額εを最小に）し、その中で各グループの仁に最も近い配分。「他の選択肢」は、他団体が計画どおりの配分を受けるとき、その団体が別の候補グループで得られる最大額。調整額 = 配分額 − 自団体の収支（団体間の精算額、合計0）。既存グループの構成団体は一体として配分を受け、経費規模に比例して分ける。',
         "Shares are set for the whole plan: no candidate group can give all its members more than the plan does (the plan's core; where impossible, the shortfall ε is made as small as it can be), and among such shares, the nearest to each group's own nucleolus. A member's best alternative is the most it could get in another candidate group while everyone else keeps its plan share. Transfer = share - own account (settled between members, sums to 0). An existing group takes one share, split by its members' cost base."),
     'report.core_ok': ('グループ内：どの部分グループも離脱の利益なし（グループ内のコアが空でない）', 'within the group: no sub-group gains by leaving (the group\'s own core is not empty)'),
     'report.core_empty': ('グループ内のコアは空：最小コア（ε = {e}）', 'within the group the core is empty: least core (ε = {e})'),
@@ -551,6 +563,9 @@ CATALOGUE: dict[str, tuple | dict] = {
     'report.pairing_ng': ('津波想定区域の団体に相互支援の相手がいない', 'members in a tsunami hazard area lack a safe partner'),
     'report.map': ('地図（詳細は map.html）', 'Map (interactive: map.html)'),
     'report.match_title': ('{name} のグループ参加に関する提案', 'Proposal for {name}'),
+    'report.match_group_line': ('グループの正味現在価値（団体会計）{npv}；業務継続スコア {score}；稼働 {fy}',
+                                 "group's NPV (municipal account) {npv}; continuity score {score}; go-live {fy}"),
+    'report.id': ('グループ番号', 'ID'),
     'report.options': ('選択肢', 'Options'),
     'report.precedents': ('参考となる先行グループ', 'Precedent groups to learn from'),
     'report.similarity': ('類似度', 'similarity'),
@@ -561,14 +576,18 @@ CATALOGUE: dict[str, tuple | dict] = {
     'report.params': ('主なパラメータ', 'Main parameters'),
     'report.warn': ('注意', 'Warning'),
     'report.bands': ('人口規模別の参加と効果', 'Participation and money by population band'),
+    'band.<20k': ('2万人未満', 'under 20k'),
+    'band.20k-50k': ('2万〜5万人', '20k-50k'),
+    'band.50k-200k': ('5万〜20万人', '50k-200k'),
+    'band.>=200k': ('20万人以上', '200k and more'),
     'report.band_cols': (
         ['人口規模', '対象団体', '新たに参加する団体', '年間削減額（既存の構成団体を含む全構成団体）', '配分額（NPV、同）'],
         ['population', 'eligible', 'newly placed', 'savings / year (all members, existing ones included)', 'shares (NPV, likewise)']),
     'report.solver_note': (
-        '求解状況の読み方：OPTIMAL＝候補グループの中でこれより価値の高い案がないことを証明済み。目的関数値＝各グループの価値（国全体のNPV＋業務継続の価値）の合計で、NPVとは一致しない。上界＝どの案もこれを超えないことが保証された値。ギャップ＝上界と目的関数値の差の割合。',
+        '求解状況の読み方：最適（証明済み）＝候補グループの中でこれより価値の高い案がないことを証明済み。目的関数値＝各グループの価値（国全体のNPV＋業務継続の価値）の合計で、NPVとは一致しない。上界＝どの案もこれを超えないことが保証された値。ギャップ＝上界と目的関数値の差の割合。',
         "How to read the solver status: OPTIMAL = proven that no plan among the candidate groups is worth more. Objective = the sum of the groups' values (national NPV plus the value of business continuity), so it differs from the NPV. Bound = a value no plan can exceed. Gap = how far the objective is below the bound."),
     'report.data_year': (
-        'データの基準：既存グループ 2017年10月（総務省調べ）、人口 2020年国勢調査・2022年住民基本台帳、行政区域 2021年1月。計画年度 FY{fy}{fy_note}。',
+        'データの基準：既存グループ 2017年10月（総務省調べ）、人口 2020年国勢調査・2022年住民基本台帳、行政区域 2021年1月。計画年度 {fy}年度{fy_note}。',
         'Data reference dates: existing groups October 2017 (MIC survey), population 2020 census and 2022 resident register, boundaries January 2021. Planning year FY{fy}{fy_note}.'),
     'report.fy_shipped': (
         '（同梱のサンプルデータは2017年度の状況を表すため、その翌年度を計画年度としている）',
@@ -605,10 +624,10 @@ CATALOGUE: dict[str, tuple | dict] = {
         "Savings in the year: what every member running saves that year (groups keep saving after the horizon). The cumulative NPV counts each member's first {h} years of savings and the one-off costs only; what falls after the horizon is in the table's last rows."),
     'report.plan_npv': ('提案グループのNPV合計', 'NPV of the proposed groups'),
     'report.national_kpi': (
-        '国のKPI：クラウド導入市区町村数 2014年度 550団体、2017年度までに倍増（約1,000団体）が目標。「クラウド導入団体数」は共同利用（既存・提案グループ）と単独クラウドの合計（本表の対象団体内）。',
+        '国の目標（成果指標）：クラウド導入市区町村数 2014年度 550団体、2017年度までに倍増（約1,000団体）が目標。「クラウド導入団体数」は共同利用（既存・提案グループ）と単独クラウドの合計（本表の対象団体内）。',
         "National KPI: 550 municipalities with a cloud in FY2014, target about 1,000 (doubled) by FY2017. 'Municipalities with a cloud' counts joint clouds (existing and proposed groups) and solo clouds among the municipalities of this table."),
     'report.horizon': (
-        '計画期間 FY{a}〜FY{b}：グループは FY{c} 以降に設立され、各団体は契約の終わる年度に合わせて参加する。',
+        '計画期間 {a}〜{b}年度：グループは {c}年度 以降に設立され、各団体は契約の終わる年度に合わせて参加する。',
         'Horizon FY{a}-FY{b}: groups are founded from FY{c}; members join as their contracts end.'),
     'report.single_wave': (
         '単一時点の計画（roadmap_years = 1）：各グループの構成団体は同じ年度に稼働する。',
@@ -619,12 +638,9 @@ CATALOGUE: dict[str, tuple | dict] = {
     'report.pref': ('都道府県', 'prefecture'),
     'report.left_cols': (['団体コード', '団体名', '理由'], ['code', 'name', 'reason']),
     'report.study_only': ('共同化の検討・調達', 'joint study and procurement'),
-    'report.params_lines': (
-        ['計画年度 FY{fy}；新規グループ {lo}〜{hi}団体；更新時期の差 {win}年以内；ベンダ {vm}；構成団体間の距離 {dist:g} km以内；連結性：陸・海・交通の隣接または{ck:g} km以内の飛び地（候補は隣接関係{lk}から生成）；津波の相互支援 {pair}（対象：{hz}；被災想定区域 {src}）；県境を越えるグループ {cross}；調整費 {coord:,.0f}円/km/年', '経費曲線は総務省FY2017の数値に当てはめ（2万人未満 11,724円/人、10〜20万人 3,096円/人）；削減率 {r0:.2f} + {slope:.3f} ln n（2016年の45グループの分布で推定）', 'NPVは稼働から{hy}年間、割引率{dr:.0%}；特別交付税 = 対象経費 × {sr} × 財政力補正（仮定：clip({ci} − 財政力指数, {cmin}, {cmax})）', '一時経費の水準は桁の目安（仮定；docs/model.md）', 'フォント：IPAexゴシック（IPAフォントライセンスv1.0）をサブセットで埋め込み'],
-        ['planning FY{fy}; new groups of {lo}-{hi} members; renewal years within {win} years; vendor mode {vm}; members within {dist:g} km of each other; connectivity: land, sea or transit links or hops up to {ck:g} km (candidates grown over links{lk}); tsunami mutual support {pair} (hazards: {hz}; exposure {src}); groups across prefecture lines {cross}; coordination cost {coord:,.0f} yen per km a year', 'cost curve fitted to MIC FY2017 figures (11,724 yen per resident under 20k, 3,096 yen at 100k-200k); reduction {r0:.2f} + {slope:.3f} ln n (calibrated on the 2016 spread of 45 groups)', 'NPV over {hy} years from go-live at {dr:.0%}; special allocation tax = eligible cost x {sr} x fiscal correction (assumed clip({ci} - fiscal strength index, {cmin}, {cmax}))', 'one-off cost levels are order-of-magnitude assumptions (docs/model.md)', 'font: IPAexGothic (IPA Font License v1.0), embedded as a subset']),
     'report.synth_long': (
-        '同梱の調査票のベンダ・更新年度・単独クラウドの状況・意向は合成データ（乱数の種を固定した生成器、optimizer/synthetic.py）。既存グループの構成は実データ（総務省、2017年10月）。',
-        "The shipped survey's vendors, renewal years, solo-cloud status and willingness are synthetic (seeded generator, optimizer/synthetic.py); group membership is real (MIC, October 2017)."),
+        '同梱の調査票のベンダ・更新年度・単独クラウドの状況・意向は合成データ（乱数の種を固定した生成器で、公表値に合わせて作成）。既存グループの構成は実データ（総務省、2017年10月）。',
+        "The shipped survey's vendors, renewal years, solo-cloud status and willingness are synthetic (a seeded generator calibrated to public figures); group membership is real (MIC, October 2017)."),
     'report.pair_words': {
         'weighted': ('評価に反映', 'weighted in the score'),
         'hard': ('必須', 'required'),
@@ -684,12 +700,14 @@ CATALOGUE: dict[str, tuple | dict] = {
     'fmt.yen': ('{v:,} 円', '{v:,} yen'),
     'sep.dot': ('・', ', '),
     'report.title_sep': ('：', ': '),
+    'report.nation': ('全国', 'all of Japan'),
+    'report.scenario_suffix': ('（シナリオ {label}）', ' (scenario {label})'),
     'report.cross': ('（県境を越える：{prefs}）', ' (across prefecture lines: {prefs})'),
     'report.plan_step': (
-        'FY{fy}: 計画年度 → {study}: 共同化の検討・調達（{vendor}）',
+        '{fy}年度: 計画年度 → {study}: 共同化の検討・調達（{vendor}）',
         'FY{fy}: planning FY → {study}: joint study and procurement ({vendor})'),
-    'report.step_one': ('FY{fy}: {word}（{names}が稼働）', 'FY{fy}: {word}, {names} goes live'),
-    'report.step_many': ('FY{fy}: {word}（{names}が稼働）', 'FY{fy}: {word}, {names} go live'),
+    'report.step_one': ('{fy}年度: {word}（{names}が稼働）', 'FY{fy}: {word}, {names} goes live'),
+    'report.step_many': ('{fy}年度: {word}（{names}が稼働）', 'FY{fy}: {word}, {names} go live'),
     'report.coordination': ('調整費（年・削減額から控除済）', 'coordination cost per year (deducted)'),
     'report.exposed_list': ('（{hazard}：{names}）', ' ({hazard}: {names})'),
     'report.hazard_source': ('津波の被災想定区域：{src}', 'tsunami hazard exposure: {src}'),
@@ -711,7 +729,8 @@ CATALOGUE: dict[str, tuple | dict] = {
     'unit.yen': ('{v:,.0f} 円', '{v:,.0f} yen'),
     'unit.km': ('{v:g} km', '{v:g} km'),
     'unit.years': ('{v}年', '{v} years'),
-    'unit.FY': ('FY{v}', 'FY{v}'),
+    'unit.FY': ('{v}年度', 'FY{v}'),
+    'unit.FY_span': ('{a}〜{b}年度', 'FY{a}–{b}'),
     'unit.members': ('{v}団体', '{v} members'),
     'unit.residents': ('{v:,}人', '{v:,} residents'),
     'unit.s': ('{v:g}秒', '{v:g} s'),
@@ -724,7 +743,7 @@ CATALOGUE: dict[str, tuple | dict] = {
     'choice.hard': ('必須（規則）', 'required (a rule)'),
     'choice.same': ('同一ベンダのみ', 'one vendor only'),
     'choice.migrate': ('パッケージの移行を認める', 'members may change package'),
-    'choice.core': ('基幹系', 'core systems (基幹系)'),
+    'choice.core': ('基幹系', 'core systems'),
     'choice.core_internal': ('基幹系と内部系', 'core and internal systems'),
     'choice.national': ('国全体（移転を除く）', 'national (transfers excluded)'),
     'choice.municipal': ('団体会計（特別交付税を収入とする）', 'municipal (subsidy as income)'),
@@ -767,8 +786,14 @@ CATALOGUE: dict[str, tuple | dict] = {
     'cli.status.group': ('自治体クラウド', 'in a group'),
     'cli.hazard_source.geometry': ('ジオメトリから推定', 'geometry'),
     'cli.hazard_source.file': ('指定ファイル', 'file'),
+    'cli.compare.not_a_run': ('lgcloud の出力（proposals.json）として読めません', 'is not an lgcloud output (proposals.json)'),
+    'cli.compare.head': ('A：{a}（シナリオ {sa}）／B：{b}（シナリオ {sb}）', 'A: {a} (scenario {sa}) / B: {b} (scenario {sb})'),
+    'cli.compare.values': ('価値 A {va} 円 → B {vb} 円（差 {d} 円）；NPV（団体会計）A {na} 円 → B {nb} 円',
+                           'value A {va} -> B {vb} yen (difference {d}); NPV (municipal) A {na} -> B {nb} yen'),
+    'cli.compare.groups': ('共通のグループ {same}、Aだけ {a}、Bだけ {b}；組み合わせが変わる団体 {n}',
+                           'groups in both {same}, only in A {a}, only in B {b}; municipalities placed differently {n}'),
     'cli.renewal_past': (
-        '注意：{n}件の次期更新年度が計画年度 FY{fy} より前です（例：{examples}）。その後の契約満了（5年ごと）を更新時期とみなします。調査票を確認してください。',
+        '注意：{n}件の次期更新年度が計画年度 {fy}年度 より前です（例：{examples}）。その後の契約満了（5年ごと）を更新時期とみなします。調査票を確認してください。',
         'WARNING: {n} next renewal years are before the planning year FY{fy} (e.g. {examples}); their next contract ends are taken every 5 years after. Check the survey.'),
     'cli.synthetic_line': (
         '注：同梱のデータ（調査票・既存グループ表）のベンダ・更新年度は合成データです。実データは --survey・--groups で指定してください。',
@@ -798,9 +823,17 @@ CATALOGUE: dict[str, tuple | dict] = {
     },
     'cli.graph.summary': ('{nodes}団体、{edges}リンク', '{nodes} municipalities, {edges} links'),
     'cli.graph.wrote': ('；{path} に書き出し', '; wrote {path}'),
-    'cli.score.either': ('--members か --group のどちらかを指定してください', 'give either --members or --group'),
+    'cli.score.either': ('--members、--group、--plan（と --id）のどれか1つを指定してください', 'give one of --members, --group or --plan (with --id)'),
     'cli.score.unknown_group': ("不明なグループ '{group}'（{file} を参照）", "unknown group '{group}' (see {file})"),
     'cli.score.members': ('構成団体：{members}', 'members: {members}'),
+    'cli.score.breaks': ('規則違反あり（{n}件）：このグループは提案されません。以下の数値は仮定の計算です。',
+                         'Breaks {n} rule(s): this group would not be proposed; the figures below are hypothetical.'),
+    'cli.score.hypothetical': ('注：規則違反があるため、上の数値は仮定の計算です。', 'NOTE: the group breaks rules, so the figures above are hypothetical.'),
+    'cli.score.plan_shares': ('注：配分額はこのグループ単独の公平な配分（仁）。計画全体で決めた配分は proposals.json にあります。',
+                              "NOTE: the shares are this group's own fair split (nucleolus); the plan's shares, set for the whole plan, are in proposals.json."),
+    'cli.score.join_format': ('「{item}」は 団体コード=年度 の形式で指定してください（例 30206=2022）', '"{item}" must be code=fiscal year (e.g. 30206=2022)'),
+    'cli.score.join_not_member': ('構成団体ではありません：{codes}', 'not among the members: {codes}'),
+    'cli.score.no_such_group': ('この計画にグループ {id} はありません', 'the plan has no group {id}'),
     'cli.score.alone': (
         '単独：1団体だけでは外部機会（グループなし、変化なし）と同じです。2団体以上を指定してください',
         'alone: one municipality on its own is its outside option (no group, nothing changes); give at least two codes'),
@@ -813,10 +846,10 @@ CATALOGUE: dict[str, tuple | dict] = {
     'cli.score.go_live': ('稼働年度', 'go-live FY'),
     'cli.score.vendor': ('ベンダ', 'vendor'),
     'cli.score.baseline': ('経費の基準：移行する業務システムの年間運用経費（円/年）', 'cost base: running cost of the systems that move (yen/yr)'),
-    'cli.score.rate': ('削減率 p10/p50/p90', 'reduction p10/p50/p90'),
+    'cli.score.rate': ('削減率（10/50/90パーセンタイル）', 'reduction p10/p50/p90'),
     'cli.score.savings': ('年間削減額（期待値・円/年）', 'expected savings (yen/yr)'),
     'cli.score.one_off': ('一時経費（円）', 'one-off cost (yen)'),
-    'cli.score.subsidy': ('特別交付税（円・団体の収入）', '特別交付税 (yen, income to members)'),
+    'cli.score.subsidy': ('特別交付税（円・団体の収入）', 'special allocation tax (yen, income to members)'),
     'cli.score.municipal': ('NPV 団体会計（円）', 'NPV, municipal account (yen)'),
     'cli.score.national': ('NPV 国全体（円・移転を除く）', 'NPV, national account (yen, transfers excluded)'),
     'cli.score.continuity': ('業務継続スコア（0〜100）', 'continuity (0-100)'),
@@ -855,12 +888,13 @@ CATALOGUE: dict[str, tuple | dict] = {
     },
     'cli.kpi.single_wave': ('一斉移行', 'single wave'),
     'cli.kpi.line': (
-        'ロードマップ {span}：共同利用の団体数 {a}（FY{a_fy}）→ {b}（FY{b_fy}）；FY{b_fy}までの累積NPV {npv:,} 円',
+        'ロードマップ {span}：共同利用の団体数 {a}（{a_fy}年度）→ {b}（{b_fy}年度）；{b_fy}年度までの累積NPV {npv:,} 円',
         'roadmap {span}: municipalities in joint clouds {a} (FY{a_fy}) -> {b} (FY{b_fy}); cumulative NPV {npv:,} yen by FY{b_fy}'),
     'cli.lp_source': ('（LP緩和による）', ' (LP relaxation)'),
     'cli.status_line': (
         '{label}：求解状況 {status}；目的関数値 {objective}；上界 {bound}{source}；ギャップ {gap}；対象 {eligible}団体、候補 {candidates}；求解 {seconds} 秒',
         '{label}: status {status}; objective {objective}; bound {bound}{source}; gap {gap}; {eligible} eligible, {candidates} candidates; solved in {seconds} s'),
+    'cli.propose.left_item': ('{name}（{reason}）', '{name} ({reason})'),
     'cli.propose.pref_or_all': ('--pref（1つ以上）か --all を指定してください', 'give --pref (one or more) or --all'),
     'cli.propose.national': ('全国を1つの問題として解いています…', 'solving the whole country as one instance ...'),
     'cli.propose.progress': ('案 {k}/{n}：{label}、目的関数値 {objective}', 'plan {k}/{n}: {label}, objective {objective}'),
@@ -879,11 +913,11 @@ CATALOGUE: dict[str, tuple | dict] = {
         '{groups} groups ({new} new, {expand} expansions, {cross} across prefecture lines), {moving} municipalities moving, NPV {npv:,} yen'),
     'cli.wrote': ('{folder} に{n}ファイルを書き出しました：{names}', 'wrote {n} files to {folder}: {names}'),
     'cli.wrote_list': ('書き出したファイル：{names}', 'wrote {names}'),
-    'cli.match.plan': ('都道府県の最適案では：{reason}', "In the prefecture's optimal plan: {reason}"),
+    'cli.match.plan': ('都道府県の計画（{status}）では：{reason}', "In the prefecture's plan ({status}): {reason}"),
     'cli.match.differs': ('最上位の選択肢と異なる理由：{reason}', 'Why the top option differs: {reason}'),
     'cli.match.figures': (
-        'モデルの評価 {score}；価値 {value:,} 円；自団体の収支 {own:,} 円；グループのNPV {npv:,} 円；業務継続 {cont}；稼働 {fy}',
-        'model score {score}; value {value:,} yen; own NPV {own:,} yen; group NPV {npv:,} yen; continuity {cont}; go-live {fy}'),
+        'ランキングモデルの評価 {score}；配分後の価値 {value:,} 円；自団体の収支（NPV）{own:,} 円；グループのNPV（団体会計）{npv:,} 円；業務継続スコア {cont}；稼働 {fy}',
+        'ranking model score {score}; value after sharing {value:,} yen; own account (NPV) {own:,} yen; group NPV (municipal account) {npv:,} yen; continuity score {cont}; go-live {fy}'),
     'cli.precedents.either': ('--municipality か --members のどちらかを指定してください', 'give either --municipality or --members'),
     'cli.precedents.headers': {
         'group': ('グループ', 'group'),
@@ -935,7 +969,7 @@ CATALOGUE: dict[str, tuple | dict] = {
         '{n}回の抽出（{s:.0f}秒）：最適な計画 {plans}通り、確定したグループ {firm}、確定した組 {pairs}、未確定の団体 {open}',
         '{n} draws ({s:.0f} s): {plans} different optimal plans, {firm} firm groups, {pairs} firm pairs, {open} open decisions'),
     'cli.sweep.robust': (
-        '頑健な計画（{criterion}）：正味現在価値 p10 {p10} 円／p50 {p50} 円／p90 {p90} 円；{n}回中{k}回で最適',
+        '頑健な計画（{criterion}）：正味現在価値 10パーセンタイル {p10} 円／中央値 {p50} 円／90パーセンタイル {p90} 円；{n}回中{k}回で最適',
         'Robust plan ({criterion}): NPV p10 {p10} / p50 {p50} / p90 {p90} yen; optimal in {k} of {n} draws'),
     'cli.sweep.open': ('未確定：{name}（選択肢 {k}）— 左右する入力：{hinge}', 'open: {name} ({k} options) - hinges on: {hinge}'),
     'sweep.heading': ('不確実性の下での頑健性（{n}回の抽出）', 'Robustness under uncertainty ({n} draws)'),
@@ -954,9 +988,9 @@ CATALOGUE: dict[str, tuple | dict] = {
     'sweep.robust.most_often': (
         '**頑健な計画**（基準：最適となる回数が最多）：{n}回中{k}回で最適',
         '**Robust plan** (criterion: optimal in most draws): optimal in {k} of {n} draws'),
-    'sweep.npv': ('頑健な計画の正味現在価値（団体会計、抽出の分布）：p10 {p10}／p50 {p50}／p90 {p90}',
+    'sweep.npv': ('頑健な計画の正味現在価値（団体会計、抽出の分布）：10パーセンタイル {p10}／中央値 {p50}／90パーセンタイル {p90}',
                   "Robust plan's NPV (municipal account) over the draws: p10 {p10} / p50 {p50} / p90 {p90}"),
-    'sweep.regret': ('各抽出の最適計画に対して失う価値：平均 {mean}、p90 {p90}、最大 {max}',
+    'sweep.regret': ('各抽出の最適計画に対して失う価値：平均 {mean}、90パーセンタイル {p90}、最大 {max}',
                      "Value given up against each draw's own optimum: mean {mean}, p90 {p90}, at most {max}"),
     'sweep.vs_base': ('基準の入力（推定値・調査値）での最適計画と比べ、組み合わせが変わる団体 {n}',
                       'Against the optimal plan at the base inputs (fitted values, survey as given): {n} municipalities placed differently'),

@@ -185,6 +185,6 @@ def test_english_report_lists_with_commas_and_japanese_with_japanese_punctuation
     assert en.splitlines()[0].startswith("# Joint-cloud group proposals: ")
     ja = plan_markdown(data, Proposal([nagano], ["20"]), lang="ja")
     one = next(s for g in nagano.groups for s in g.timeline[1:] if len(s["joining"]) == 1)
-    assert f"- FY{one['fy']}: 参加（{data.name(one['joining'][0])}が稼働）" in ja.splitlines()
+    assert f"- {one['fy']}年度: 参加（{data.name(one['joining'][0])}が稼働）" in ja.splitlines()
     many = next(s for g in nagano.groups for s in g.timeline[1:] if len(s["joining"]) > 1)
-    assert any(line.startswith(f"- FY{many['fy']}: 参加（") and "、" in line for line in ja.splitlines())
+    assert any(line.startswith(f"- {many['fy']}年度: 参加（") and "、" in line for line in ja.splitlines())
