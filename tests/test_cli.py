@@ -79,3 +79,83 @@ def test_score_and_match_say_when_synthetic_values_fed_them():
         j = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args, "--json"], capture_output=True, text=True,
                            cwd=ROOT)
         assert "synthetic_note" in json.loads(j.stdout)
+
+
+# --- a report a mayor can sign (issue 23) -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def wakayama_run(tmp_path_factory):
+    """``propose --pref 30 --out``: the plan whose groups ``score`` and ``match`` must reproduce."""
+    out = tmp_path_factory.mktemp("w30")
+    run("propose", "--pref", "30", "--out", str(out / "run"))
+    return out / "run"
+
+
+def test_score_of_a_plans_group_gives_the_plans_figures(wakayama_run):
+    plan = json.loads((wakayama_run / "proposals.json").read_text(encoding="utf-8"))
+    for g in plan["groups"]:
+        out = json.loads(run("score", "--plan", str(wakayama_run / "proposals.json"), "--id", g["id"], "--json").stdout)
+        assert out["npv_yen"] == g["npv_yen"] and out["annual_savings_yen"] == g["annual_savings_yen"]
+        assert out["timeline"] == g["timeline"] and out["violations"] == []
+
+
+def test_score_takes_a_join_year_per_member_for_a_staggered_group(wakayama_run):
+    g = json.loads((wakayama_run / "proposals.json").read_text(encoding="utf-8"))["groups"][-1]
+    joins = ",".join(f"{c}={y}" for c, y in g["join_fy"].items())
+    out = json.loads(run("score", "--members", ",".join(g["members"]), "--join", joins, "--json").stdout)
+    assert out["npv_yen"] == g["npv_yen"] and {s["fy"] for s in out["timeline"]} == set(g["join_fy"].values())
+    later = ",".join(f"{c}={y + 2}" for c, y in g["join_fy"].items())  # another year is another group's value
+    other = json.loads(run("score", "--members", ",".join(g["members"]), "--join", later, "--json").stdout)
+    assert other["npv_yen"] != g["npv_yen"]
+    bad = run("score", "--members", ",".join(g["members"]), "--join", "01100=2022", check=False)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "01100" in bad.stderr
+
+
+def test_score_of_a_group_that_breaks_rules_leads_with_them_and_calls_its_figures_hypothetical():
+    p = run("score", "--members", "01100,47201,30427")
+    lines = p.stdout.splitlines()
+    assert lines[1].startswith("規則違反あり（") and "仮定の計算" in lines[1]
+    assert any(line.startswith("注：規則違反があるため") for line in lines)
+    ok = run("score", "--members", "30202,30209").stdout.splitlines()
+    assert not any("規則違反" in line for line in ok)
+
+
+def test_validate_names_columns_as_the_file_does_and_lists_rows_in_order(survey_copy, tmp_path):
+    from optimizer.inputs.schema import SURVEY_COLUMNS
+
+    df = survey_copy.df.rename(columns={c.name: c.ja for c in SURVEY_COLUMNS})
+    df.loc[7, "クラウド導入状況"] = "bogus"
+    df.loc[3, "クラウド導入状況"] = "bogus"
+    df.loc[5, "次期システム更新年度"] = "20x1"
+    path = tmp_path / "ja.csv"
+    df.to_csv(path, index=False, encoding="utf-8-sig")
+    p = run("validate", "--survey", str(path), "--groups", str(survey_copy.groups), "--group-members",
+            str(survey_copy.members), check=False)
+    assert p.returncode == 2
+    lines = [line for line in p.stderr.splitlines() if "ja.csv" in line]
+    assert [int(line.split("ja.csv ")[1].split("行目")[0]) for line in lines] == [4, 6, 8]
+    assert "列「クラウド導入状況」" in lines[0] and "cloud_status" not in p.stderr
+
+
+def test_a_what_if_is_named_in_every_output_and_compare_sets_two_runs_side_by_side(wakayama_run, tmp_path):
+    sc = tmp_path / "whatif.toml"
+    sc.write_text('vendor_mode = "same"\n', encoding="utf-8")
+    run("propose", "--pref", "30", "--scenario", str(sc), "--out", str(tmp_path / "whatif"))
+    out = json.loads((tmp_path / "whatif" / "proposals.json").read_text(encoding="utf-8"))
+    label = out["scenario"]["label"]
+    assert label.startswith("whatif.toml#") and len(label.split("#")[1]) == 8
+    page = (tmp_path / "whatif" / "report.html").read_text(encoding="utf-8")
+    assert f"（シナリオ {label}）</h1>" in page
+    csv = (tmp_path / "whatif" / "proposals.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert "シナリオ" in csv[0] and all(line.endswith(label) for line in csv[1:])
+    base = json.loads((wakayama_run / "proposals.json").read_text(encoding="utf-8"))
+    assert base["scenario"]["label"] == ""
+    diff = json.loads(run("compare", str(wakayama_run), str(tmp_path / "whatif"), "--json").stdout)
+    assert diff["scenario_b"] == label and diff["value_a"] == base["objective"]
+    assert diff["value_difference"] == out["objective"] - base["objective"]
+    assert diff["municipalities_regrouped"] or diff["value_difference"] == 0
+    same = json.loads(run("compare", str(wakayama_run), str(wakayama_run), "--json").stdout)
+    assert same["municipalities_regrouped"] == [] and same["value_difference"] == 0
+    text = run("compare", str(wakayama_run), str(tmp_path / "whatif")).stdout
+    assert "既定値" in text and label in text
+    bad = run("compare", str(wakayama_run), str(sc), check=False)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -143,7 +143,8 @@ def _facts(ctx: Context, code: str, g: GroupScore) -> list[Msg]:
     out = []
     if adjacent:
         out.append(Msg("match.fact.adjacent", n=len(adjacent), names=Items(ctx.data.name(c) for c in adjacent[:4])))
-    out.append(Msg("match.fact.renewal", spread=max(renew) - min(renew)))
+    spread = max(renew) - min(renew)
+    out.append(Msg("match.fact.renewal", spread=spread) if spread else Msg("match.fact.renewal_same"))
     if switching:
         out.append(Msg("match.fact.migrate", vendor=g.vendor, n=len(switching)))
     else:

@@ -63,11 +63,13 @@ class GroupScore:
     coordination_cost_yen: float = 0.0  # annual; already deducted from annual_savings_yen
     join_fy: dict[str, int] = field(default_factory=dict)  # each moving member's go-live year
     cashflow: list[dict] = field(default_factory=list)  # by fiscal year, municipal account (see scoring.cashflow)
+    base_start_fy: int | None = None  # an expansion: the year the existing group started (groups.csv start_fy)
 
     @property
     def founded_fy(self) -> int:
-        """The first go-live year: a new group's founding, an expansion's first join."""
-        return self.go_live_fy
+        """The year the group was founded: a new group's first go-live, an existing group's start (its first
+        join is ``timeline[0]``)."""
+        return self.base_start_fy if self.base_group_id and self.base_start_fy is not None else self.go_live_fy
 
     @property
     def timeline(self) -> list[dict]:
@@ -185,6 +187,7 @@ def score_group(
         existing_group_id=afresh,
         coordination_cost_yen=float(one["coordination"]),
         join_fy=join_fy,
+        base_start_fy=int(ctx.data.groups.at[base_group, "start_fy"]) if base_group else None,
     )
     gs.cashflow = cashflow(ctx, idx, base, int(one["vendor"]), [join_fy.get(c, -1) for c in codes])
     if not gs.continuity.pairing_ok:

@@ -130,7 +130,7 @@ def _group(data, scenario, g, f: Fmt) -> dict:
             f.t("report.kind_expand", g=g.base_group_id, name=f.say(data.group_name(g.base_group_id))))
     prefs = data.prefecture_names(g.members)
     cross = f.t("report.cross", prefs=Items(prefs, "sep.dot")) if len(prefs) > 1 else ""
-    out = {"heading": f"{g.id}: {kind}{cross}", "expand_rule": None}
+    out = {"heading": f"{g.id}{f.t('report.title_sep')}{kind}{cross}", "expand_rule": None}
     if g.base_group_id:
         cap = int(data.groups.at[g.base_group_id, "max_members"]) if g.base_group_id in data.groups.index else "-"
         out["expand_rule"] = f.t("report.expand_rule", join=scenario.join_link_km, mj=scenario.max_joiners, cap=cap,
@@ -163,12 +163,12 @@ def _group(data, scenario, g, f: Fmt) -> dict:
         [f.t("report.savings_range"), f"{f.yen(g.savings_at(r['p10']))} – {f.yen(g.savings_at(r['p90']))}"],
         [f.t("report.oneoff"), f.yen(g.one_off_cost_yen)],
         [f.t("report.subsidy"), f.yen(g.subsidy_yen)],
-        [f.t("report.npv"), f"{f.yen(g.npv_yen)} ({f.exact(round(g.npv_yen))})"],
+        [f.t("report.npv"), f.t("report.npv_exact", m=f.yen(g.npv_yen), y=f.exact(round(g.npv_yen)))],
         [f.t("report.national"), f.yen(g.national_npv_yen)],
     ]
     out["shares"] = shares_table(g, f) if g.shares else None
     c = g.continuity
-    out["continuity_score"] = f"{f.t('report.score')}: **{c.score}** / 100" + f.t(
+    out["continuity_score"] = f"{f.t('report.score')}{f.t('report.title_sep')}**{c.score}** / 100" + f.t(
         "report.cont_parts", p=c.components["pairing"] if c.assessed else f.t("report.not_assessed"),
         s=c.components["spread"], r=c.components["reachability"], d=c.max_distance_km)
     pairing = (f.t("report.pairing_na") if not c.assessed else
@@ -312,7 +312,7 @@ def plan_markdown(data, run, lang: str = "ja", sweep=None) -> str:
     if plan.stats.get("stopped_by_clock"):
         summary.append(f.t("report.clock"))
     if plan.stability is not None:
-        summary.append(f"{f.t('report.stability')}: {f.say(stability_message(plan.stability))}")
+        summary.append(f"{f.t('report.stability')}{f.t('report.title_sep')}{f.say(stability_message(plan.stability))}")
     if data.shipped("survey"):
         note = f.t("report.fy_shipped") if scenario.planning_fy == 2018 else ""
     else:

@@ -192,3 +192,22 @@ def test_match_from_the_shell_imports_no_geometry_or_plotting():
             "{'geopandas', 'sklearn', 'matplotlib', 'shapely'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_match_lists_the_plans_own_group_first_with_the_plans_figures(data):
+    plan = lg.propose(data, ["30"])
+    g = next(g for g in plan.groups if "30206" in g.movers)  # 田辺市 moves in 和歌山's plan
+    share = next(s for s in g.shares if s["code"] == "30206")
+    res = lg.as_dict(lg.match(data, "30206"))
+    planned = [c for c in res["candidates"] if c["in_plan"]]
+    assert len(planned) == 1 and planned[0]["rank"] == 1
+    o = planned[0]
+    assert o["group_id"] == g.base_group_id and o["npv_yen"] == round(g.npv_yen)
+    assert o["municipality"]["npv_yen"] == share["own_npv_yen"] and o["municipality"]["share_yen"] == share["share_yen"]
+    same = [c for c in res["candidates"] if c["group_id"] == g.base_group_id and c["kind"] == o["kind"]]
+    assert same == [o]  # the plan's group is not listed a second time with other figures
+    assert "differs" not in res["plan"] and res["plan"]["status"] == plan.status
+    text = subprocess.run([sys.executable, str(ROOT / "cli.py"), "match", "--municipality", "30206"], capture_output=True,
+                          text=True, cwd=ROOT, check=True).stdout
+    assert "最適案" not in text or plan.status == "OPTIMAL"
+    assert "自団体の収支（NPV）" in text and "グループのNPV（団体会計）" in text  # every figure names its account

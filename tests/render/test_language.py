@@ -21,7 +21,8 @@ from optimizer.inputs.dataset import SOURCES
 from optimizer.render.report import plan_files
 from optimizer.text import t
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+CHROMIUM = (os.environ.get("LGCLOUD_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+            or shutil.which("google-chrome"))
 LATIN = re.compile(r"[A-Za-z][A-Za-z0-9_\-./]*[A-Za-z0-9]|[A-Za-z]")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]+")
 UNITS = {"km", "MB"}

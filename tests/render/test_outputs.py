@@ -19,7 +19,8 @@ from optimizer.render.maps import MapView, plan_png
 from optimizer.render.report import plan_files
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+CHROMIUM = (os.environ.get("LGCLOUD_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+            or shutil.which("google-chrome"))
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +153,10 @@ def test_propose_all_covers_every_prefecture(tmp_path):
     assert abs(kpi[-1]["cumulative_npv_yen"] + out["npv_after_horizon_yen"] - out["totals"]["npv_yen"]) <= len(kpi)
     assert len(out["alone"]) == 1741 - kpi[-1]["municipalities_in_groups"] and all(r["reason"] and r["reason_ja"] for r in out["alone"])
     assert len(out["prefectures"]) == 47 and len(out["by_prefecture"]) == 47
+    # the headline is the sum of the groups as each shows it, to the yen
+    assert out["totals"]["npv_yen"] == sum(g["npv_yen"] for g in out["groups"])
+    assert out["totals"]["annual_savings_yen"] == sum(g["annual_savings_yen"] for g in out["groups"])
+    assert (tmp_path / "report.md").read_text(encoding="utf-8").startswith("# 自治体クラウド グループ案 報告書：全国")
     assert sum(r["moving"] for r in out["by_prefecture"]) == out["totals"]["municipalities_moving"]
     assert sum(r["annual_savings_yen"] for r in out["by_prefecture"]) == sum(
         sum(s["annual_savings_yen"] for s in g["shares"]) for g in out["groups"])

@@ -188,3 +188,31 @@ def test_english_report_lists_with_commas_and_japanese_with_japanese_punctuation
     assert f"- {one['fy']}年度: 参加（{data.name(one['joining'][0])}が稼働）" in ja.splitlines()
     many = next(s for g in nagano.groups for s in g.timeline[1:] if len(s["joining"]) > 1)
     assert any(line.startswith(f"- {many['fy']}年度: 参加（") and "、" in line for line in ja.splitlines())
+
+
+# --- the roadmap says what its numbers are (issue 23) ------------------------------------------------------
+def test_a_years_savings_count_every_member_running_so_they_never_collapse(nagano):
+    savings = [k["annual_savings_yen"] for k in nagano.kpi]
+    assert savings == sorted(savings) and savings[-1] > 0  # members only join: the year's savings only grow
+    live = [g for g in nagano.groups if max(g.join_fy.values()) <= nagano.kpi[-1]["fy"]]
+    assert abs(savings[-1] - sum(g.annual_savings_yen for g in live)) <= len(live)
+    window = [k["npv_window_savings_yen"] for k in nagano.kpi]
+    assert all(w <= s + 1 for w, s in zip(window, savings))  # the NPV window's part, kept apart and labelled
+
+
+def test_an_expanded_group_keeps_the_year_it_was_founded(ctx, wakayama):
+    expansions = [g for g in wakayama.groups if g.base_group_id]
+    assert expansions
+    for g in expansions:
+        start = int(ctx.data.groups.at[g.base_group_id, "start_fy"])
+        assert g.founded_fy == start < g.timeline[0]["fy"] == g.go_live_fy
+    assert all(g.founded_fy == g.go_live_fy for g in wakayama.groups if not g.base_group_id)
+
+
+def test_a_city_too_big_for_any_partner_is_told_the_population_cap(ctx):
+    from optimizer.solve.roadmap import left_out, population_bound
+
+    assert population_bound(ctx, ctx.pos["01100"]) and population_bound(ctx, ctx.pos["14100"])  # 札幌, 横浜
+    assert not population_bound(ctx, ctx.pos["30201"])  # 和歌山市 could group with a neighbour
+    reasons = {r["code"]: r["reason_code"] for r in left_out(ctx, [], ["01100", "14100", "27100"])}
+    assert reasons == {"01100": "population_cap", "14100": "population_cap", "27100": "population_cap"}
