@@ -133,14 +133,53 @@ def groups_csv(data, res, lang: str = "ja") -> bytes:
     return csv_bytes(rows, list(headers), headers)
 
 
-def proposals_geojson(data, plan) -> str:
-    """Member polygons (EPSG:4326) with their group's attributes (the rows of :func:`plan_rows`)."""
-    rows = pd.DataFrame(plan_rows(data, [plan]))
-    if rows.empty:
+#: ``status`` of a municipality in proposals.geojson (``status_label``: ``map.status.<status>`` in the catalogue).
+GEO_STATUS = ("proposed", "existing", "none")
+
+
+def proposals_geojson(data, plan, lang: str = "ja") -> str:
+    """Every municipality of the plan's prefectures, and every member of its groups, as polygons (EPSG:4326).
+
+    Members of a proposed group come first, with their group's attributes exactly as :func:`plan_rows` gives
+    them; the others follow (existing groups' members first, then by code), with the plan's number, the
+    municipality's own facts (name, prefecture, population, current vendor and renewal, coastal) and the group
+    columns null. Every feature also has ``status`` (one of
+    :data:`GEO_STATUS`: in a proposed group, in an existing group the plan leaves unchanged, or in no group),
+    ``status_label`` (its words in ``lang``), ``existing_group_id`` (the group it is in today, if any) and, for a
+    municipality in no group, ``reason_code`` and ``reason`` from ``plan.left_out`` (null where it has none)."""
+    mark = t(lang, "csv.mark")
+    m = data.municipalities
+    members = plan_rows(data, [plan], lang)
+    columns = list(members[0]) if members else list(t(lang, "csv.proposals"))
+    placed = {r["code"] for r in members}
+    why = {r["code"]: r["reason_code"] for r in plan.left_out}
+    others = sorted((c for c in m.index[m["prefecture_code"].isin(plan.prefectures)] if c not in placed),
+                    key=lambda c: (c not in data.group_of, c))  # existing groups' members, then the rest
+    rows = []
+    for r in members:  # "code" first, as QGIS lists the fields
+        rows.append({"code": r["code"], **r, "status": "proposed", "existing_group_id": data.group_of.get(r["code"]),
+                     "reason_code": None, "reason": None})
+    for c in others:
+        vendor_now, renew = data.systems_of(c)
+        row = {"code": c, **dict.fromkeys(columns)}
+        row.update({"code": c, "plan": 1, "name": m.at[c, "name"], "prefecture": m.at[c, "prefecture"],
+                    "population": int(m.at[c, "population"]), "vendor_now": vendor_now,
+                    "vendor_now_name": vendor_name(data, vendor_now) if vendor_now else "",
+                    "next_renewal_fy": renew[0] if renew else "", "coastal": mark[0] if m.at[c, "coastal"] else "",
+                    "synthetic": mark[0] if plan.synthetic else ""})
+        existing = data.group_of.get(c)
+        code = None if existing else why.get(c)
+        rows.append({**row, "status": "existing" if existing else "none", "existing_group_id": existing,
+                     "reason_code": code, "reason": t(lang, f"reason.{code}") if code else None})
+    for r in rows:
+        r["status_label"] = t(lang, f"map.status.{r['status']}")
+    if not rows:
         return json.dumps({"type": "FeatureCollection", "features": []})
-    b = data.boundaries.loc[rows["code"]].to_crs("EPSG:4326").reset_index()
-    gdf = b.merge(rows, on="code")
-    gdf["geometry"] = gdf.geometry.simplify(0.0005)
+    import geopandas as gpd
+
+    frame = pd.DataFrame(rows, dtype=object)  # object: a null in a column never turns its integers into floats
+    geometry = data.boundaries.loc[frame["code"]].to_crs("EPSG:4326").geometry.simplify(0.0005)
+    gdf = gpd.GeoDataFrame(frame, geometry=list(geometry.values), crs="EPSG:4326")
     return gdf.to_json(drop_id=True, ensure_ascii=False)
 
 

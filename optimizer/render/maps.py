@@ -13,6 +13,7 @@ finished plan or match result.
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass, field, replace
 
 import matplotlib
@@ -22,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib_fontja  # noqa: E402,F401  (registers and selects IPAexGothic)
 import numpy as np  # noqa: E402
 import shapely  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from ..text import say, t  # noqa: E402
@@ -86,6 +88,9 @@ def _label(g, k: int) -> str:
 
 #: A group's name in a label (legends, charts) is cut to this many characters.
 LABEL_CHARS = 14
+#: Municipalities in no proposed group are named too (smaller, in grey) when a map shows at most this many prefectures:
+#: a prefecture's or a region's map names everyone, the national map only the proposals.
+QUIET_LABEL_PREFECTURES = 3
 #: Legends list at most this many groups (the national plan has about 200), then say how many more.
 LEGEND_MAX = 24
 
@@ -104,6 +109,14 @@ def label_of(data, g, lang: str = "ja") -> str:
 def _scope(data, view: MapView) -> list[str]:
     m = data.municipalities
     return sorted(m.index[m["prefecture_code"].isin(view.prefectures)])
+
+
+def _quiet(view: MapView, codes: list[str], named: set[str]) -> list[str]:
+    """The municipalities of ``codes`` outside ``named`` (the proposals) to name in the quieter style: all of them
+    on a map of at most :data:`QUIET_LABEL_PREFECTURES` prefectures, none on a larger one."""
+    if len(set(view.prefectures)) > QUIET_LABEL_PREFECTURES:
+        return []
+    return [c for c in codes if c not in named]
 
 
 def plan_png(data, view: MapView, lang: str = "ja", highlight: str | None = None, title: str | None = None) -> bytes:
@@ -151,10 +164,17 @@ def plan_png(data, view: MapView, lang: str = "ja", highlight: str | None = None
         ax.set_xlim(x0 - mx, x1 + mx)
         ax.set_ylim(y0 - my, y1 + my)
         ax.set_aspect("equal")
-    for c in _labelled(ax, data, pts, focus, highlight):
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    quiet = [c for c in _quiet(view, codes, set(focus)) if x0 <= pts.loc[c].x <= x1 and y0 <= pts.loc[c].y <= y1]
+    for c in _labelled(ax, data, pts, focus, highlight, then=quiet):
         x, y = pts.loc[c].x, pts.loc[c].y
-        ax.annotate(data.name(c), (x, y), fontsize=7, ha="center", va="center",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+        if c in group_of or c == highlight:
+            ax.annotate(data.name(c), (x, y), fontsize=7, ha="center", va="center",
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+        else:  # in no proposed group: smaller, grey, no box
+            ax.annotate(data.name(c), (x, y), fontsize=6, color="#555555", ha="center", va="center",
+                        path_effects=[patheffects.withStroke(linewidth=2, foreground="white", alpha=0.8)])
     coastal = [c for c in group_of if c in b.index and data.municipalities.at[c, "coastal"]]
     if coastal:
         ax.scatter(pts.loc[coastal].x, pts.loc[coastal].y - 2500, marker="v", s=18, color="#1f4e79", zorder=5)
@@ -178,18 +198,22 @@ def plan_png(data, view: MapView, lang: str = "ja", highlight: str | None = None
     return buf.getvalue()
 
 
-def _labelled(ax, data, pts, codes: list[str], first: str | None = None, fontsize: float = 7) -> list[str]:
+def _labelled(ax, data, pts, codes: list[str], first: str | None = None, fontsize: float = 7,
+              then: list[str] = ()) -> list[str]:
     """The municipalities to name on a map, largest first, skipping any whose label would overlap one
-    already placed (label boxes estimated in display pixels from the name's length and the font size)."""
-    if not codes:
+    already placed (label boxes estimated in display pixels from the name's length and the font size);
+    ``then`` (the quieter labels) only after every one of ``codes``, where there is room left."""
+    everyone = list(codes) + [c for c in then if c not in set(codes)]
+    if not everyone:
         return []
     fig = ax.figure
     fig.canvas.draw()  # fix the axes' transform
-    xy = ax.transData.transform(np.column_stack([pts.loc[codes].x, pts.loc[codes].y]))
-    where = dict(zip(codes, xy))
+    xy = ax.transData.transform(np.column_stack([pts.loc[everyone].x, pts.loc[everyone].y]))
+    where = dict(zip(everyone, xy))
     px = fontsize * fig.dpi / 72.0
     pop = data.municipalities["population"]
-    order = sorted(codes, key=lambda c: (c != first, -int(pop.get(c, 0)), c))
+    first_tier = set(codes)
+    order = sorted(everyone, key=lambda c: (c not in first_tier, c != first, -int(pop.get(c, 0)), c))
     kept: list[tuple[str, float, float, float]] = []
     for c in order:
         (x, y), half_w = where[c], 0.55 * px * len(data.name(c)) + 2
@@ -205,20 +229,24 @@ def _svg_frame(geoms, width: float, height: float):
     return x0, y0, min(width / (x1 - x0), height / (y1 - y0))
 
 
-def _svg_labels(data, b, codes: list[str], width: float, height: float, first=None, size: float = 10) -> list[dict]:
-    """Names of ``codes`` at their representative points (SVG coordinates), largest first, none overlapping."""
-    if not codes:
+def _svg_labels(data, b, codes: list[str], width: float, height: float, first=None, size: float = 10,
+                then: list[str] = ()) -> list[dict]:
+    """Names of ``codes`` at their representative points (SVG coordinates), largest first, none overlapping;
+    then names of ``then`` where there is room left, marked ``quiet`` (drawn smaller and grey)."""
+    first_tier = set(codes)
+    everyone = list(codes) + [c for c in then if c not in first_tier]
+    if not everyone:
         return []
     x0, y0, scale = _svg_frame(list(b.geometry.values), width, height)
-    pts = b.loc[codes].representative_point()
+    pts = b.loc[everyone].representative_point()
     pop = data.municipalities["population"]
     kept, out = [], []
-    for c in sorted(codes, key=lambda c: (c != first, -int(pop.get(c, 0)), c)):
+    for c in sorted(everyone, key=lambda c: (c not in first_tier, c != first, -int(pop.get(c, 0)), c)):
         x, y = (pts.loc[c].x - x0) * scale, height - (pts.loc[c].y - y0) * scale
         half = 0.5 * size * len(data.name(c)) + 1
         if all(abs(x - kx) > half + kh or abs(y - ky) > 1.2 * size for kx, ky, kh in kept):
             kept.append((x, y, half))
-            out.append({"x": f"{x:.1f}", "y": f"{y:.1f}", "text": data.name(c)})
+            out.append({"x": f"{x:.1f}", "y": f"{y:.1f}", "text": data.name(c), "quiet": c not in first_tier})
     return out
 
 
@@ -260,7 +288,7 @@ def _svg_pairs(data, b, view: MapView, width: float, height: float) -> list[dict
 
 MAP_WORDS = ("click", "pop", "vendor", "renew", "existing", "proposal", "members", "golive", "savings", "npv", "cont",
              "pair", "cross", "none", "stays", "million", "coastal", "yes", "no", "range", "join", "left", "year",
-             "all", "sep", "na")
+             "all", "sep", "na", "national", "own_head", "group_head", "own_savings", "own_npv", "share", "money_note")
 
 
 def plan_html(data, view: MapView, lang: str = "ja", highlight: str | None = None,
@@ -287,9 +315,15 @@ def plan_html(data, view: MapView, lang: str = "ja", highlight: str | None = Non
         if c in group_of:
             k = group_of[c]
             g = view.groups[k]
+            share = next((s for s in g.shares or [] if s["code"] == c), None)
             rec["proposal"] = {"id": _label(g, k), "kind": g.kind, "base": g.base_group_id,
                                "members": [data.name(x) for x in g.members], "go_live": g.go_live_fy,
                                "vendor": g.vendor, "savings": round(g.annual_savings_yen), "npv": round(g.npv_yen),
+                               "national": round(g.national_npv_yen),
+                               # the clicked municipality's own figures (its row of the group's shares)
+                               "own": None if share is None else {"savings": share["annual_savings_yen"],
+                                                                  "npv": share["own_npv_yen"],
+                                                                  "share": share["share_yen"]},
                                "p10": g.reduction_rate["p10"], "p90": g.reduction_rate["p90"],
                                "continuity": g.continuity.score,
                                "pairing": g.continuity.pairing_ok if g.continuity.assessed else None,
@@ -305,7 +339,8 @@ def plan_html(data, view: MapView, lang: str = "ja", highlight: str | None = Non
         year = view.groups[group_of[c]].join_fy.get(c) if c in group_of else None
         shapes.append({"code": c, "d": d, "fill": fill, "style": style, "name": data.name(c),
                        "join": year if view.years else None, "before": EXISTING if c in data.group_of else OTHER})
-    names = _svg_labels(data, b, [c for c in codes if c in group_of or c == highlight], w, h, highlight)
+    named = [c for c in codes if c in group_of or c == highlight]
+    names = _svg_labels(data, b, named, w, h, highlight, then=_quiet(view, codes, set(named)))
     lines = _svg_pairs(data, b, view, w, h)
     legend = [{"style": f"background:{PALETTE[k % len(PALETTE)]}", "label": f"{_label(g, k)} {label_of(data, g, lang)}"}
               for k, g in enumerate(view.groups[:LEGEND_MAX])]
@@ -323,4 +358,6 @@ def plan_html(data, view: MapView, lang: str = "ja", highlight: str | None = Non
                    info=info, words={k: t(lang, f"mapjs.{k}") for k in MAP_WORDS})
     template = ENV.get_template("map.html.j2")
     page = template.render(font_css="", **context)
-    return template.render(font_css=font_face_css(page), **context)
+    # the panel's words and figures are in the page as escaped JSON (\uXXXX): subset the font to them as well
+    shown = json.dumps([info, context["words"]], ensure_ascii=False)
+    return template.render(font_css=font_face_css(page + shown), **context)

@@ -17,14 +17,14 @@ def proposal_files(data, run, lang: str = "ja") -> dict[str, bytes | str]:
     files: dict[str, bytes | str] = {
         "proposals.json": to_json(proposal_dict(data, run)),
         "proposals.csv": proposals_csv(data, plans[:1], lang),
-        "proposals.geojson": proposals_geojson(data, plans[0]),
+        "proposals.geojson": proposals_geojson(data, plans[0], lang),
         "roadmap.csv": roadmap_csv(data, plans[0], lang),
     }
     for k, p in enumerate(plans[1:], start=2):
         alone = replace(run, plans=[p], comparisons=[], by_prefecture=None, totals=None, national_kpi=None)
         files[f"alt{k}/proposals.json"] = to_json(proposal_dict(data, alone))
         files[f"alt{k}/proposals.csv"] = proposals_csv(data, [p], lang)
-        files[f"alt{k}/proposals.geojson"] = proposals_geojson(data, p)
+        files[f"alt{k}/proposals.geojson"] = proposals_geojson(data, p, lang)
         files[f"alt{k}/roadmap.csv"] = roadmap_csv(data, p, lang)
     files.update(plan_files(data, run, lang))
     return files
@@ -40,7 +40,7 @@ def sweep_files(data, res, run, lang: str = "ja") -> dict[str, bytes | str]:
         "sweep_groups.csv": groups_csv(data, res, lang),
         "proposals.json": to_json(proposal_dict(data, run)),
         "proposals.csv": proposals_csv(data, run.plans, lang),
-        "proposals.geojson": proposals_geojson(data, run.best),
+        "proposals.geojson": proposals_geojson(data, run.best, lang),
         "roadmap.csv": roadmap_csv(data, run.best, lang),
     }
     files.update(plan_files(data, run, lang, sweep=res))

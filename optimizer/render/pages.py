@@ -38,12 +38,20 @@ ENV.filters["cell"] = cell
 
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 
+_NUM = r"[-+\u2212]?\d[\d,.]*(?:\s?(?:百万円|円|%|M yen|yen|km|人|団体))?"
+#: A table cell that is an amount, a rate or a list of them ("236.3 百万円（236,349,306 円）", "22% / 32% / 41%"):
+#: shown right-aligned and never broken from its unit.
+NUMERIC_CELL = re.compile(rf"{_NUM}(?:\s?[/／–〜-]\s?{_NUM})*(?:\s?[（(]{_NUM}[）)])?")
+
 
 def markdown_to_html(md: str, title: str, lang: str, images: dict[str, bytes] | None = None) -> str:
     """Markdown to one self-contained HTML page (markdown-it, raw HTML escaped). Only the report's own images
     (``images``: file name -> PNG) are shown, inline as data URIs; any other image stays its alt text."""
     images = images or {}
     tokens = _MD.parse(md)
+    for tok, nxt in zip(tokens, tokens[1:]):  # amounts in tables: right-aligned, kept with their unit
+        if tok.type == "td_open" and nxt.type == "inline" and NUMERIC_CELL.fullmatch(nxt.content.strip()):
+            tok.attrSet("class", "num")
     for tok in tokens:
         for child in tok.children or []:
             if child.type == "image":
