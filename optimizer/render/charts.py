@@ -56,7 +56,7 @@ def roadmap_png(data, plan, names: list[str], lang: str = "ja") -> bytes:
     for a in (ax, kx):  # both panels on the same fiscal-year axis
         a.set_xlim(lo, hi + 1)
         a.set_xticks([y + 0.5 for y in range(lo, hi + 1)])
-        a.set_xticklabels([f"FY{y}" for y in range(lo, hi + 1)], fontsize=7)
+        a.set_xticklabels([t(lang, "unit.FY", v=y) for y in range(lo, hi + 1)], fontsize=7)
     k2 = kx.twinx()
     k2.bar(xs, [k["cumulative_npv_yen"] / 1e8 for k in plan.kpi], width=0.5, color="#3cb44b", alpha=0.35)
     k2.set_ylabel(L("npv"), fontsize=8, color="#2a7a34")

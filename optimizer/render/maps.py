@@ -288,7 +288,7 @@ def _svg_pairs(data, b, view: MapView, width: float, height: float) -> list[dict
 
 MAP_WORDS = ("click", "pop", "vendor", "renew", "existing", "proposal", "members", "golive", "savings", "npv", "cont",
              "pair", "cross", "none", "stays", "million", "coastal", "yes", "no", "range", "join", "left", "year",
-             "all", "sep", "na", "national", "own_head", "group_head", "own_savings", "own_npv", "share", "money_note")
+             "all", "sep", "na", "fy", "national", "own_head", "group_head", "own_savings", "own_npv", "share", "money_note")
 
 
 def plan_html(data, view: MapView, lang: str = "ja", highlight: str | None = None,

@@ -50,7 +50,8 @@ def markdown_to_html(md: str, title: str, lang: str, images: dict[str, bytes] | 
     images = images or {}
     tokens = _MD.parse(md)
     for tok, nxt in zip(tokens, tokens[1:]):  # amounts in tables: right-aligned, kept with their unit
-        if tok.type == "td_open" and nxt.type == "inline" and NUMERIC_CELL.fullmatch(nxt.content.strip()):
+        amount = nxt.type == "inline" and NUMERIC_CELL.fullmatch(nxt.content.strip())
+        if tok.type == "td_open" and amount and not re.fullmatch(r"\d{5}", nxt.content.strip()):  # not a JIS code
             tok.attrSet("class", "num")
     for tok in tokens:
         for child in tok.children or []:

@@ -710,6 +710,7 @@ CATALOGUE: dict[str, tuple | dict] = {
     'mapjs.join': ('参加年度', 'joins in FY'),
     'mapjs.left': ('グループに入らない理由', 'in no group because'),
     'mapjs.year': ('表示する年度', 'state in fiscal year'),
+    'mapjs.fy': ('{y}年度', 'FY{y}'),
     'mapjs.all': ('計画の最終形', 'the whole plan'),
     # --- report, formats and settings
     'fmt.million_yen': ('{v:,.1f} 百万円', '{v:,.1f} M yen'),

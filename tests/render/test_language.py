@@ -1,4 +1,4 @@
-"""One language per output: the report as a browser shows it holds no word of the other language, outside
+"""One language per output: the report and the map as a browser shows them holds no word of the other language, outside
 names, codes and units (issue 23, item 9).
 
 The pages are opened in headless Chromium and their visible text is read from the DOM; what may appear in
@@ -81,15 +81,17 @@ def japanese_words(text: str, data) -> list[str]:
 
 @pytest.fixture(scope="module")
 def reports(data, tmp_path_factory):
-    """report.html of 和歌山 and of the national plan, in both languages."""
+    """report.html and map.html of 和歌山 and of the national plan, in both languages."""
     out = tmp_path_factory.mktemp("language")
     runs = {"30": lg.api.proposal(data, ["30"]), "all": lg.api.proposal(data, None)}
     paths = {}
     for name, run in runs.items():
         for lang in ("ja", "en"):
-            p = out / f"{name}-{lang}.html"
-            p.write_text(plan_files(data, run, lang=lang)["report.html"], encoding="utf-8")
-            paths[name, lang] = p
+            files = plan_files(data, run, lang=lang)
+            for page in ("report.html", "map.html"):
+                p = out / f"{name}-{lang}-{page}"
+                p.write_text(files[page], encoding="utf-8")
+                paths[name, lang, page] = p
     return paths
 
 
@@ -100,9 +102,10 @@ def test_japanese_report_has_no_english_words_outside_names_codes_and_units(repo
         if os.environ.get("CI"):
             pytest.fail("chromium is required in CI (.ci/run installs it)")
         pytest.skip("chromium not installed")
-    text = visible_text(reports[where, "ja"], tmp_path)
+    text = visible_text(reports[where, "ja", "report.html"], tmp_path)
     assert "自治体クラウド" in text and "km" in text
     assert english_words(text, data) == []
+    assert english_words(visible_text(reports[where, "ja", "map.html"], tmp_path), data) == []
     for word, definition in DEFINED.items():
         assert word not in text or definition in text
     if where == "all":
@@ -116,9 +119,10 @@ def test_english_report_has_no_japanese_outside_names(reports, where, data, tmp_
         if os.environ.get("CI"):
             pytest.fail("chromium is required in CI (.ci/run installs it)")
         pytest.skip("chromium not installed")
-    text = visible_text(reports[where, "en"], tmp_path)
+    text = visible_text(reports[where, "en", "report.html"], tmp_path)
     assert "Assumptions and sources" in text
     assert japanese_words(text, data) == []
+    assert japanese_words(visible_text(reports[where, "en", "map.html"], tmp_path), data) == []
 
 
 def test_the_word_checks_catch_the_other_language(data):
