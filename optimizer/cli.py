@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import os
 import sys
 import tomllib
 from pathlib import Path
@@ -60,6 +61,9 @@ def _handle_errors(f):
             for p in exc.problems:
                 click.echo(f"  {p.render(lang)}", err=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly, as other shell tools do
+            sys.stderr.close()
+            os._exit(0)
         except OSError as exc:  # e.g. --out names a file, or the disk is full
             click.echo(t(lang, "cli.cannot_write", name=exc.filename or "", why=exc.strerror or exc), err=True)
             sys.exit(1)
@@ -343,6 +347,11 @@ def score(members, group_id, go_live, as_new, join, plan_file, plan_id, scenario
         go_live = go_live or min(joins.values())
     res = api.score(d, codes, go_live=go_live, scenario=_scenario(scenario, survey), as_new=as_new,
                     base_group=base, join=joins, vendor=vendor)
+    if plan_file and g.get("shares"):  # the plan's own shares, set for the whole plan (not this group's alone)
+        alloc = g.get("allocation") or {}
+        res.shares, res.cost_split = g["shares"], g.get("cost_split")
+        res.allocation = {"method": "plan_least_core", "in_core": alloc.get("in_core"),
+                          "epsilon_yen": alloc.get("epsilon_yen", 0), "reference": "nucleolus"}
     out = payload.group_score_dict(res, lang)
     synthetic = _synthetic(d, out)
     if as_json:
@@ -626,7 +635,7 @@ def match(code, top, scenario, out_dir, overwrite, survey, groups, group_members
     if as_json:
         click.echo(to_json({k: v for k, v in out.items()}))
     else:
-        click.echo(f"{res.municipality} {res.name} ({res.prefecture})")
+        click.echo(t(lang, "cli.match.head", code=res.municipality, name=res.name, pref=res.prefecture))
         if res.note:
             click.echo(say(res.note, lang))
         click.echo(t(lang, "cli.match.plan", status=Msg(f"status.{res.plan['status']}"), reason=res.plan["reason"]))
@@ -635,9 +644,10 @@ def match(code, top, scenario, out_dir, overwrite, survey, groups, group_members
         for o in res.options:
             who = say(o.group_name, lang) if o.group_name else (
                 say(Items(d.name(p) for p in o.partners), lang) if o.partners else "-")
-            click.echo(f"\n{o.rank}. {t(lang, 'match.kind.' + o.kind)} {who}" + (f" ({o.group_id})" if o.group_id else ""))
+            gid = t(lang, "cli.match.gid", id=o.group_id) if o.group_id else ""
+            click.echo(f"\n{o.rank}. {t(lang, 'match.kind.' + o.kind)} {who}{gid}")
             click.echo("   " + t(lang, "cli.match.figures", score="-" if o.model_score is None else f"{o.model_score:+.2f}",
-                                  value=round(o.value_yen), own=o.own["npv_yen"], npv=round(o.npv_yen),
+                                  own=o.own["npv_yen"], share=o.own["share_yen"], npv=round(o.npv_yen),
                                   cont="-" if o.continuity_score is None else o.continuity_score,
                                   fy=o.go_live_fy or "-"))
             for r in o.reasons:
@@ -690,7 +700,8 @@ def compare(run_a, run_b, as_json, lang):
         except (OSError, ValueError):
             raise InputError(Problem(str(f), None, None, Msg("cli.compare.not_a_run"))) from None
 
-    out = api.compare_outputs(read(run_a), read(run_b))
+    runs = [read(run_a), read(run_b)]
+    out = api.compare_outputs(*runs)
     if as_json:
         click.echo(to_json(out))
         return
@@ -701,6 +712,18 @@ def compare(run_a, run_b, as_json, lang):
                  d=f"{out['value_difference']:+,}", na=f"{out['npv_a']:,}", nb=f"{out['npv_b']:,}"))
     click.echo(t(lang, "cli.compare.groups", same=out["same_groups"], a=len(out["only_in_a"]), b=len(out["only_in_b"]),
                  n=len(out["municipalities_regrouped"])))
+    moved = out["municipalities_regrouped"]
+    if moved:
+        known = {c: n for r in runs for g in (r["alternatives"][0] if "alternatives" in r else r)["groups"]
+                 for c, n in zip(g["members"], g.get("member_names", []))}
+        names = Items(f"{c} {known.get(c, '')}".strip() for c in moved[:COMPARE_LIST])
+        more = len(moved) - COMPARE_LIST
+        click.echo(t(lang, "cli.compare.moved_more", names=names, more=more) if more > 0 else
+                   t(lang, "cli.compare.moved", names=names))
+
+
+#: ``compare`` names at most this many regrouped municipalities (all of them are in --json).
+COMPARE_LIST = 30
 
 
 if __name__ == "__main__":

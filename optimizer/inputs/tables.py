@@ -314,7 +314,7 @@ def check_inputs(survey_path, groups_path, members_path, municipalities: pd.Data
             elif member_of.get(r.code) != r.group_id:
                 problems.append(Problem(sname, row, "group_id",
                                         Msg("input.not_listed_member", code=r.code, group=r.group_id, file=mname)))
-        elif r.group_id:
+        elif r.group_id and r.cloud_status is not None:  # an unreadable status is reported as such already
             problems.append(Problem(sname, row, "group_id",
                                     Msg("input.id_without_group", group=r.group_id, status=r.cloud_status)))
         elif r.code in member_of and r.cloud_status is not None:

@@ -62,7 +62,7 @@ def plan_rows(data, plans: list, lang: str = "ja") -> list[dict]:
                 rows.append({
                     "plan": p_no, "group": g.id, "kind": t(lang, f"kind.{g.kind}"), "base_group_id": g.base_group_id or "",
                     "code": c, "name": m.at[c, "name"], "prefecture": m.at[c, "prefecture"],
-                    "cross_prefecture": "・".join(prefs) if len(prefs) > 1 else "",
+                    "cross_prefecture": t(lang, "sep.dot").join(prefs) if len(prefs) > 1 else "",
                     "joining": mark[0] if (g.kind == "new" or c in g.joining) else "",
                     "population": int(m.at[c, "population"]),
                     "vendor_now": vendor_now, "vendor_now_name": vendor_name(data, vendor_now) if vendor_now else "",
@@ -102,7 +102,8 @@ def roadmap_rows(data, plan, lang: str = "ja") -> list[dict]:
             for c in step["joining"]:
                 rows.append({"fy": step["fy"], "group": g.id, "base_group_id": g.base_group_id or "", "code": c,
                              "name": data.name(c), "step": words[0] if n == 0 and g.kind == "new" else words[1],
-                             "synthetic": mark[0] if plan.synthetic else ""})
+                             "synthetic": mark[0] if plan.synthetic else "",
+                             "scenario": plan.scenario.label or t(lang, "csv.default_scenario")})
     return sorted(rows, key=lambda r: (r["fy"], r["group"], r["code"]))
 
 
@@ -166,7 +167,8 @@ def proposals_geojson(data, plan, lang: str = "ja") -> str:
                     "population": int(m.at[c, "population"]), "vendor_now": vendor_now,
                     "vendor_now_name": vendor_name(data, vendor_now) if vendor_now else "",
                     "next_renewal_fy": renew[0] if renew else "", "coastal": mark[0] if m.at[c, "coastal"] else "",
-                    "synthetic": mark[0] if plan.synthetic else ""})
+                    "synthetic": mark[0] if plan.synthetic else "",
+                    "scenario": plan.scenario.label or t(lang, "csv.default_scenario")})
         existing = data.group_of.get(c)
         code = None if existing else why.get(c)
         rows.append({**row, "status": "existing" if existing else "none", "existing_group_id": existing,

@@ -49,13 +49,15 @@ class MapView:
     synthetic: bool = False
     pairs: list[dict] = field(default_factory=list)  # a sweep's co-grouping frequencies: a, b, frequency
     firm_share: float = 0.9
+    scenario_label: str = ""  # the scenario file of the run (``whatif.toml#1a2b3c4d``), named in the title
 
     @classmethod
     def of_plan(cls, plan) -> "MapView":
         years = [k["fy"] for k in plan.kpi]
         joins = [y for g in plan.groups for y in g.join_fy.values()]
         return cls(plan.prefectures, plan.groups, plan.left_out,
-                   (min(years), max(years)) if years and joins else None, plan.synthetic)
+                   (min(years), max(years)) if years and joins else None, plan.synthetic,
+                   scenario_label=plan.scenario.label)
 
     @classmethod
     def of_sweep(cls, res, data) -> "MapView":
@@ -78,7 +80,12 @@ class MapView:
         """The municipality's prefecture and its top option's group (if it has one)."""
         groups = [o.group for o in res.options if o.group is not None][:1]
         prefs = sorted({res.municipality[:2]} | {c[:2] for g in groups for c in g.members})
-        return cls(prefs, groups, synthetic=synthetic)
+        return cls(prefs, groups, synthetic=synthetic, scenario_label=res.scenario.label if res.scenario else "")
+
+
+def _suffix(view: MapView, lang: str) -> str:
+    """" (シナリオ whatif.toml#1a2b3c4d)" on a what-if's map; nothing for the defaults."""
+    return t(lang, "report.scenario_suffix", label=view.scenario_label) if view.scenario_label else ""
 
 
 def _label(g, k: int) -> str:
@@ -188,7 +195,9 @@ def plan_png(data, view: MapView, lang: str = "ja", highlight: str | None = None
     handles.append(Patch(facecolor=OTHER, edgecolor="#999999", label=L("grey")))
     # outside the map, so that it never covers a municipality
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.9)
-    ax.set_title(title or f"{L('title')}：{'・'.join(sorted(data.municipalities.loc[codes, 'prefecture'].unique()))}")
+    prefs = sorted(data.municipalities.loc[codes, "prefecture"].unique())
+    where = t(lang, "report.nation") if len(set(view.prefectures)) >= 47 else t(lang, "sep.dot").join(prefs)
+    ax.set_title(title or f"{L('title')}{t(lang, 'report.title_sep')}{where}{_suffix(view, lang)}")
     ax.set_axis_off()
     note = L("credit") + ("\n" + L("synthetic") if view.synthetic else "")
     fig.text(0.01, 0.01, note, fontsize=7, color="#444444")
@@ -288,7 +297,7 @@ def _svg_pairs(data, b, view: MapView, width: float, height: float) -> list[dict
 
 MAP_WORDS = ("click", "pop", "vendor", "renew", "existing", "proposal", "members", "golive", "savings", "npv", "cont",
              "pair", "cross", "none", "stays", "million", "coastal", "yes", "no", "range", "join", "left", "year",
-             "all", "sep", "na", "fy", "national", "own_head", "group_head", "own_savings", "own_npv", "share", "money_note")
+             "all", "sep", "na", "fy", "mark", "national", "own_head", "group_head", "own_savings", "own_npv", "share", "money_note")
 
 
 def plan_html(data, view: MapView, lang: str = "ja", highlight: str | None = None,
@@ -353,7 +362,7 @@ def plan_html(data, view: MapView, lang: str = "ja", highlight: str | None = Non
     if lines:
         legend.append({"style": "background:#b2182b;height:4px", "label": L("pair_firm", pct=f"{view.firm_share:.0%}")})
         legend.append({"style": "background:#555;height:2px", "label": L("pair_open")})
-    context = dict(lang=lang, title=L("title"), nav=nav, years=view.years, width=w, height=h, shapes=shapes, lines=lines,
+    context = dict(lang=lang, title=L("title") + _suffix(view, lang), nav=nav, years=view.years, width=w, height=h, shapes=shapes, lines=lines,
                    names=names, legend=legend, synthetic=L("synthetic") if view.synthetic else "", credit=L("credit"),
                    info=info, words={k: t(lang, f"mapjs.{k}") for k in MAP_WORDS})
     template = ENV.get_template("map.html.j2")

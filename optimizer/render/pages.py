@@ -41,6 +41,8 @@ _MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 _NUM = r"[-+\u2212]?\d[\d,.]*(?:\s?(?:百万円|円|%|M yen|yen|km|人|団体))?"
 #: A table cell that is an amount, a rate or a list of them ("236.3 百万円（236,349,306 円）", "22% / 32% / 41%"):
 #: shown right-aligned and never broken from its unit.
+#: Numbers that are not amounts: a JIS code (30201), fiscal years (2019, 2024).
+_NOT_AMOUNT = re.compile(r"\d{5}|(?:19|20)\d\d(?:, ?(?:19|20)\d\d)*")
 NUMERIC_CELL = re.compile(rf"{_NUM}(?:\s?[/／–〜-]\s?{_NUM})*(?:\s?[（(]{_NUM}[）)])?")
 
 
@@ -51,7 +53,7 @@ def markdown_to_html(md: str, title: str, lang: str, images: dict[str, bytes] | 
     tokens = _MD.parse(md)
     for tok, nxt in zip(tokens, tokens[1:]):  # amounts in tables: right-aligned, kept with their unit
         amount = nxt.type == "inline" and NUMERIC_CELL.fullmatch(nxt.content.strip())
-        if tok.type == "td_open" and amount and not re.fullmatch(r"\d{5}", nxt.content.strip()):  # not a JIS code
+        if tok.type == "td_open" and amount and not _NOT_AMOUNT.fullmatch(nxt.content.strip()):
             tok.attrSet("class", "num")
     for tok in tokens:
         for child in tok.children or []:

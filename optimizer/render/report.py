@@ -14,6 +14,8 @@ result); it computes nothing.
 
 from __future__ import annotations
 
+import math
+
 from ..config import ModelParameters, Scenario, knobs
 from ..inputs.dataset import SOURCES
 from ..text import Items, Msg, say, t as text
@@ -38,8 +40,12 @@ class Fmt:
         return self.t("fmt.million_yen", v=v / 1e6)
 
     def exact(self, v) -> str:
-        """Whole yen, for tables whose rows must visibly add up to the total."""
+        """Whole yen."""
         return self.t("fmt.yen", v=int(v))
+
+    def tenths(self, units: int) -> str:
+        """An amount in tenths of a million yen (see :func:`tenths`) as "1,234.5" (the table says 百万円)."""
+        return f"{units / 10:,.1f}"
 
     def join(self, items) -> str:
         return say(Items(items), self.lang)
@@ -47,6 +53,20 @@ class Fmt:
     def fy(self, year) -> str:
         """A fiscal year: 2023年度 / FY2023."""
         return self.t("unit.FY", v=year)
+
+
+def tenths(values, total: float | None = None) -> list[int]:
+    """Yen amounts rounded to 0.1 百万円 (units of 100,000 yen) so that the rounded rows add up to the rounded
+    total (largest remainders get the odd tenths; ``total`` defaults to the rows' sum): a table in 百万円 that
+    visibly adds up. The yen themselves are in the CSV and JSON."""
+    units = [v / 1e5 for v in values]
+    total = sum(values) if total is None else total
+    floors = [math.floor(u) for u in units]
+    missing = round(total / 1e5) - sum(floors)
+    order = sorted(range(len(units)), key=lambda i: (-(units[i] - floors[i]), i))
+    for i in order[:max(0, missing)]:
+        floors[i] += 1
+    return floors
 
 
 def _render(template: str, lang: str, **context) -> str:
@@ -109,11 +129,16 @@ def shares_table(g, f: Fmt) -> dict:
     yes, no = f.t("report.yes"), f.t("report.no")
     split = g.cost_split or {"transfers_yen": {}}
     gaps = [split["transfers_yen"].get(x["code"], 0) for x in g.shares]
+    # in 百万円, each column rounded so that its rows add up to its total row
+    shown = {k: tenths([x[k] for x in g.shares]) for k in cols[:4]}
+    shown[cols[4]] = [round(x[cols[4]] / 1e5) for x in g.shares]
+    shown["gap"] = tenths(gaps)
     rows = [[x["name"], f.t("report.existing") if x["role"] == "existing" else f.t("report.joining")]
-            + [f.exact(x[k]) for k in cols] + [f.exact(d), yes if x["better_than_outside_option"] else no]
-            for x, d in zip(g.shares, gaps)]
-    rows.append([Bold(f.t("report.total")), ""] + [f.exact(sum(x[k] for x in g.shares)) for k in cols[:4]]
-                + ["", f.exact(sum(gaps)), ""])
+            + [f.tenths(shown[k][r]) for k in cols] + [f.tenths(shown["gap"][r]),
+                                                        yes if x["better_than_outside_option"] else no]
+            for r, x in enumerate(g.shares)]
+    rows.append([Bold(f.t("report.total")), ""] + [Bold(f.tenths(sum(shown[k]))) for k in cols[:4]]
+                + ["", f.tenths(sum(shown["gap"])), ""])
     a = g.allocation
     core = (f.t("report.core_na") if a["in_core"] is None else f.t("report.core_ok") if a["in_core"]
             else f.t("report.core_empty", e=f.yen(a["epsilon_yen"])))
@@ -208,12 +233,15 @@ def _roadmap(data, run, f: Fmt) -> dict | None:
         return None
     head = (f.t("report.single_wave") if h.get("single_wave") else
             f.t("report.horizon", a=h["from_fy"], b=h["to_fy"], c=h["first_go_live_fy"]))
+    total = sum(round(g.npv_yen) for g in plan.groups)  # the groups' NPVs as each group shows them
+    after = total - plan.kpi[-1]["cumulative_npv_yen"]  # what falls after the horizon (rounding: at most a yen a group)
+    last, later = tenths([plan.kpi[-1]["cumulative_npv_yen"], after])  # the last two rows add up to the total
     rows = [[f.fy(k['fy']), k["municipalities_in_groups"], k["groups"], k["cloud_municipalities"],
-             f.exact(k["annual_savings_yen"]), f.exact(k["cumulative_npv_yen"])] for k in plan.kpi]
-    after = round(plan.npv_after_horizon)
-    total = plan.kpi[-1]["cumulative_npv_yen"] + after
-    rows.append([f.t("report.after", h=plan.scenario.model.horizon_years), "", "", "", "", f.exact(after)])
-    rows.append([Bold(f.t("report.plan_npv")), "", "", "", "", Bold(f.exact(total))])
+             f.tenths(round(k["annual_savings_yen"] / 1e5)), f.tenths(round(k["cumulative_npv_yen"] / 1e5))]
+            for k in plan.kpi]
+    rows[-1][-1] = f.tenths(last)
+    rows.append([f.t("report.after", h=plan.scenario.model.horizon_years), "", "", "", "", f.tenths(later)])
+    rows.append([Bold(f.t("report.plan_npv")), "", "", "", "", Bold(f.tenths(last + later))])
     out = {"head": head, "rows": rows, "by_prefecture": None, "left_out": None,
            "note": f.t("report.kpi_note", h=plan.scenario.model.horizon_years)}
     if len(plan.prefectures) > 1 and run.by_prefecture:  # several prefectures: each one's count by year
@@ -326,8 +354,10 @@ def plan_markdown(data, run, lang: str = "ja", sweep=None) -> str:
                         for p, cmp in zip(run.plans, run.comparisons)]
         n = len(run.plans)
         files_note = f.t("report.alt_files", n="2" if n == 2 else (f"2〜{n}" if lang == "ja" else f"2-{n}"))
-    bands = [[f.t(f"band.{b['band']}"), b["eligible"], b["placed"], f.exact(b["annual_savings_yen"]), f.exact(b["share_yen"])]
-             for b in plan.participation]
+    savings = tenths([b["annual_savings_yen"] for b in plan.participation])  # the bands add up to the plan's totals
+    shares = tenths([b["share_yen"] for b in plan.participation])
+    bands = [[f.t(f"band.{b['band']}"), b["eligible"], b["placed"], f.tenths(sv), f.tenths(sh)]
+             for b, sv, sh in zip(plan.participation, savings, shares)]
     return _render("report.md.j2", lang, title=title, summary=summary,
                    data_year=f.t("report.data_year", fy=scenario.planning_fy, fy_note=note),
                    alternatives=alternatives, alternatives_files=files_note, bands=bands,
@@ -385,6 +415,8 @@ def match_markdown(data, res, lang: str = "ja") -> str:
         options.append({"heading": head, "lines": lines})
     top = next((o for o in res.options if o.kind != "alone" and o.rank == 1), None)
     shares = shares_table(top.group, f) if top is not None and top.group is not None and top.group.shares else None
+    if shares is not None:  # whose table it is: the first option's group
+        shares["title"] = f.t("report.shares") + f.t("report.title_sep") + options[0]["heading"].split(". ", 1)[-1]
     precedents = [[p["group_id"], f.say(p["name"]) or "-", p["members"], f"{p['population']:,}", p["similarity"],
                    f.join(f.say(w) for w in p["why"])] for p in res.precedents]
     headers = [f.t("report.id"), f.t("report.name"), f.t("report.members"), f.t("report.pop"), f.t("report.similarity"),

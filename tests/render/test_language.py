@@ -26,8 +26,8 @@ CHROMIUM = (os.environ.get("LGCLOUD_CHROMIUM") or shutil.which("chromium") or sh
 LATIN = re.compile(r"[A-Za-z][A-Za-z0-9_\-./]*[A-Za-z0-9]|[A-Za-z]")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]+")
 UNITS = {"km", "MB"}
-#: abbreviations the Japanese report defines in Japanese where it first uses them (正味現在価値（NPV）)
-DEFINED = {"NPV": "正味現在価値（NPV）"}
+#: abbreviations the Japanese report defines in Japanese where it first uses them (正味現在価値（NPV・団体会計）)
+DEFINED = {"NPV": "正味現在価値（NPV"}
 
 
 def visible_text(path: Path, tmp_path: Path) -> str:

@@ -68,3 +68,13 @@ def test_your_own_survey_warns_about_past_renewal_years_and_keeps_the_synthetic_
     assert "次期更新年度が計画年度" in p.stderr
     md = (tmp_path / "mine" / "report.md").read_text(encoding="utf-8")
     assert "合成データ" in md  # the shipped groups and vendors are still synthetic
+
+
+def test_amounts_in_million_yen_are_rounded_so_that_rows_still_add_up():
+    from optimizer.render.report import tenths
+
+    rows = [149_999.0, 149_999.0, 149_999.0, -50_001.0, 123_456_789.0]  # plain rounding would be 0.2 off the total
+    shown = tenths(rows)
+    assert sum(shown) == round(sum(rows) / 1e5)
+    assert all(abs(s - r / 1e5) < 1 for s, r in zip(shown, rows))  # each row within one tenth of its value
+    assert tenths([0.0, 0.0]) == [0, 0] and sum(tenths([1e5 / 3] * 3)) == 1
