@@ -429,8 +429,8 @@ def _plan_option(ctx: Context, code: str, plan) -> Option | None:
     name = group_name(ctx, g.base_group_id) if g.base_group_id else short_name(ctx, g.members)
     reason = Msg("match.in_plan", id=g.id, status=Msg(f"status.{plan.status}"), fy=g.join_fy.get(code, g.go_live_fy))
     return Option(kind, g.base_group_id, [c for c in g.members if c != code], value, g.npv_yen, g.annual_savings_yen,
-                  g.continuity.score, g.join_fy.get(code, g.go_live_fy), own, [reason], group=g, group_name=name,
-                  breaks_rules=[], in_plan=True)
+                  g.continuity.score, g.join_fy.get(code, g.go_live_fy), own, [reason] + _facts(ctx, code, g), group=g,
+                  group_name=name, breaks_rules=[], in_plan=True)
 
 
 def _same_group(o: Option, planned: Option) -> bool:
