@@ -331,8 +331,14 @@ def score(members, group_id, go_live, as_new, join, plan_file, plan_id, scenario
     joins = _joins(join) if join else None
     if plan_file:
         g = _plan_group(plan_file, plan_id)
-        codes, base, vendor, go_live = g["members"], g["base_group_id"], g["vendor"], g["go_live_fy"]
-        joins = {c: int(y) for c, y in g["join_fy"].items()}
+        try:
+            codes, base, vendor, go_live = [str(c) for c in g["members"]], g["base_group_id"], g["vendor"], int(
+                g["go_live_fy"])
+            joins = {str(c): int(y) for c, y in g["join_fy"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise InputError(Problem(str(plan_file), None, None, Msg("cli.compare.not_a_run"))) from None
+        if base is not None and base not in d.group_members or vendor not in d.vendors.index:
+            raise InputError(Problem(str(plan_file), None, None, Msg("cli.compare.not_a_run")))
     elif group_id:
         if group_id not in d.group_members:
             raise InputError(Problem("--group", None, None, Msg("cli.score.unknown_group", group=f"{group_id:.40}",
@@ -423,9 +429,11 @@ def _plan_group(path: str, gid: str) -> dict:
         d = _json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise InputError(Problem(str(path), None, None, Msg("cli.compare.not_a_run"))) from None
-    plan = d["alternatives"][0] if isinstance(d, dict) and "alternatives" in d else d
-    for g in plan.get("groups", []) if isinstance(plan, dict) else []:
-        if g.get("id") == gid:
+    alternatives = d.get("alternatives") if isinstance(d, dict) else None
+    plan = (alternatives[0] if alternatives else None) if isinstance(alternatives, list) else d
+    groups = plan.get("groups") if isinstance(plan, dict) else None
+    for g in groups if isinstance(groups, list) else []:
+        if isinstance(g, dict) and g.get("id") == gid:
             return g
     raise InputError(Problem(str(path), None, "--id", Msg("cli.score.no_such_group", id=f"{gid:.20}")))
 
@@ -701,7 +709,10 @@ def compare(run_a, run_b, as_json, lang):
             raise InputError(Problem(str(f), None, None, Msg("cli.compare.not_a_run"))) from None
 
     runs = [read(run_a), read(run_b)]
-    out = api.compare_outputs(*runs)
+    try:
+        out = api.compare_outputs(*runs)
+    except (KeyError, TypeError, IndexError, AttributeError):  # JSON, but not a run's proposals.json
+        raise InputError(Problem(f"{run_a} / {run_b}", None, None, Msg("cli.compare.not_a_run"))) from None
     if as_json:
         click.echo(to_json(out))
         return

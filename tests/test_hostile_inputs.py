@@ -297,3 +297,16 @@ def test_a_prefecture_without_survey_rows_is_refused(tmp_path):
     r = run("propose", "--pref", "29", "--survey", str(f))
     assert r.exit_code == 2 and no_traceback(r) and "29" in r.output and "wakayama.csv" in r.output
     assert run("propose", "--pref", "30", "--survey", str(f)).exit_code == 0
+
+
+@pytest.mark.parametrize("content", ['{}', '[]', '{"groups": [{"id": "P01", "members": "x"}]}', 'null',
+                                     '{"alternatives": []}', 'not json'], ids=["empty", "list", "bad-group", "null",
+                                                                              "no-plans", "text"])
+def test_a_file_that_is_not_a_run_is_refused_by_compare_and_score_plan(tmp_path, content):
+    f = tmp_path / "proposals.json"
+    f.write_text(content, encoding="utf-8")
+    for args in (("compare", str(f), str(f)), ("score", "--plan", str(f), "--id", "P01")):
+        r = run(*args)
+        assert r.exit_code == 2 and no_traceback(r) and "proposals.json" in r.output, (args, r.output)
+    r = run("score", "--members", "30202,30209", "--join", "30202=20x2")
+    assert r.exit_code == 2 and no_traceback(r) and "--join" in r.output
