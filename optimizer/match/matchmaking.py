@@ -106,6 +106,7 @@ class MatchResult:
     blocked_groups: dict[str, Msg]
     scenario: object = None  # the scenario the options were scored under
     precedents: list[dict] = field(default_factory=list)
+    plan_groups: list = field(default_factory=list)  # the prefecture plan's groups (drawn beside the options)
 
     @property
     def top(self) -> Option:
@@ -412,7 +413,8 @@ def match(ctx: Context, code: str, plan, top: int = 5) -> MatchResult:
     if current is not None:
         note = Msg("match.note_member", name=ctx.data.name(code), group=group_name(ctx, current), id=current)
     return MatchResult(code, ctx.data.name(code), str(ctx.data.municipalities.at[code, "prefecture"]), current, note,
-                       not not_eligible, statement, shown, blocked, scenario=ctx.scenario)
+                       not not_eligible, statement, shown, blocked, scenario=ctx.scenario,
+                       plan_groups=list(plan.groups) if plan is not None else [])
 
 
 def _plan_option(ctx: Context, code: str, plan) -> Option | None:

@@ -77,9 +77,12 @@ class MapView:
 
     @classmethod
     def of_match(cls, res, synthetic: bool) -> "MapView":
-        """The municipality's prefecture and its top option's group (if it has one)."""
+        """The municipality's prefecture: its top option's group (if it has one), then the prefecture plan's other
+        groups, so that every municipality the plan places is drawn in its group."""
         groups = [o.group for o in res.options if o.group is not None][:1]
-        prefs = sorted({res.municipality[:2]} | {c[:2] for g in groups for c in g.members})
+        taken = {c for g in groups for c in g.members}
+        groups += [g for g in res.plan_groups if not taken & set(g.movers)]
+        prefs = sorted({res.municipality[:2]} | {c[:2] for g in groups[:1] for c in g.members})
         return cls(prefs, groups, synthetic=synthetic, scenario_label=res.scenario.label if res.scenario else "")
 
 

@@ -568,7 +568,7 @@ CATALOGUE: dict[str, tuple | dict] = {
                           'mutual support: not assessed (no member lies in a modelled tsunami hazard area: Nankai, Japan Trench; no points)'),
     'report.pairing_ng': ('津波想定区域の団体に相互支援の相手がいない', 'members in a tsunami hazard area lack a safe partner'),
     'report.map': ('地図（詳細は map.html）', 'Map (interactive: map.html)'),
-    'report.match_title': ('{name} のグループ参加に関する提案', 'Proposal for {name}'),
+    'report.match_title': ('{name}のグループ参加に関する提案', 'Proposal for {name}'),
     'report.match_group_line': ('グループの正味現在価値（団体会計）{npv}；業務継続スコア {score}；稼働 {fy}',
                                  "group's NPV (municipal account) {npv}; continuity score {score}; go-live {fy}"),
     'report.id': ('グループ番号', 'ID'),

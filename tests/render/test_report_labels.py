@@ -78,3 +78,12 @@ def test_amounts_in_million_yen_are_rounded_so_that_rows_still_add_up():
     assert sum(shown) == round(sum(rows) / 1e5)
     assert all(abs(s - r / 1e5) < 1 for s, r in zip(shown, rows))  # each row within one tenth of its value
     assert tenths([0.0, 0.0]) == [0, 0] and sum(tenths([1e5 / 3] * 3)) == 1
+
+
+def test_the_advisors_map_draws_every_group_of_the_prefectures_plan(data, wakayama):
+    from optimizer.render.maps import MapView
+
+    view = MapView.of_match(lg.match(data, "30206"), data.synthetic)
+    drawn = {c for g in view.groups for c in g.movers}
+    assert drawn == {c for g in wakayama.groups for c in g.movers}  # 海南市, 紀の川市… are not shown as 提案なし
+    assert "30206" in view.groups[0].members  # its own option first
