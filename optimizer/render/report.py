@@ -292,8 +292,9 @@ def sweep_section(data, res, f: Fmt) -> dict:
 
     open_rows = []
     for o in res.open:
-        opts = f.join(f"{option(x)} ({x['frequency']:.0%})" for x in o["options"])
-        hinge = f.join(f"{input_label(h['input'], names, f.lang)} ({h['strength']:.2f})" for h in o["hinges_on"]) \
+        opts = f.join(f.t("report.with_value", x=option(x), v=f"{x['frequency']:.0%}") for x in o["options"])
+        hinge = f.join(f.t("report.with_value", x=input_label(h["input"], names, f.lang), v=f"{h['strength']:.2f}")
+                       for h in o["hinges_on"]) \
             or f.t("sweep.near_tie")
         open_rows.append([o["name"], cell(opts), cell(hinge)])
     pair_rows = [[data.name(p["a"]), data.name(p["b"]), f"{p['frequency']:.0%}"] for p in res.pairs[:PAIRS_SHOWN]]

@@ -721,6 +721,7 @@ CATALOGUE: dict[str, tuple | dict] = {
     'fmt.yen': ('{v:,} 円', '{v:,} yen'),
     'sep.dot': ('・', ', '),
     'report.title_sep': ('：', ': '),
+    'report.with_value': ('{x}（{v}）', '{x} ({v})'),
     'report.nation': ('全国', 'all of Japan'),
     'report.scenario_suffix': ('（シナリオ {label}）', ' (scenario {label})'),
     'report.cross': ('（県境を越える：{prefs}）', ' (across prefecture lines: {prefs})'),
