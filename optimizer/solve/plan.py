@@ -178,6 +178,7 @@ def check_surveyed(ctx: Context, prefectures: list[str]) -> None:
 def check_scenario_lists(ctx: Context, scope: list[str]) -> None:
     """Unknown codes and contradictory lists are input errors (exit 2), reported all at once."""
     sc = ctx.scenario
+    where = sc.label.split("#")[0] if sc.label else "scenario"  # the scenario file, by name
     problems = []
     groups = set(ctx.data.group_members)
 
@@ -190,25 +191,25 @@ def check_scenario_lists(ctx: Context, scope: list[str]) -> None:
         for s in getattr(sc, key):
             for c in s:
                 if c not in ctx.pos:
-                    problems.append(Problem("scenario", None, key, unknown(c), label="key"))
+                    problems.append(Problem(where, None, key, unknown(c), label="key"))
                 elif c not in scope:
-                    problems.append(Problem("scenario", None, key, Msg("plan.outside_scope", code=c,
+                    problems.append(Problem(where, None, key, Msg("plan.outside_scope", code=c,
                                                                        name=ctx.data.name(c)), label="key"))
     for key in ("alone", "locked"):
         for c in getattr(sc, key):
             if c not in ctx.pos and not (key == "locked" and c in groups):
-                problems.append(Problem("scenario", None, key, unknown(c), label="key"))
+                problems.append(Problem(where, None, key, unknown(c), label="key"))
     if isinstance(sc.open_groups, list):
-        problems += [Problem("scenario", None, "open_groups", Msg("score.unknown_group", group=g), label="key")
+        problems += [Problem(where, None, "open_groups", Msg("score.unknown_group", group=g), label="key")
                      for g in sc.open_groups if g not in groups]
     together_codes = {c for t in sc.together for c in t}
     for c in sorted(together_codes & (set(sc.alone) | set(sc.locked))):
-        problems.append(Problem("scenario", None, "together", Msg("plan.together_and_alone", code=c), label="key"))
+        problems.append(Problem(where, None, "together", Msg("plan.together_and_alone", code=c), label="key"))
     for q in sc.apart:
         for t in sc.together:
             both = set(q) & set(t)
             if len(both) >= 2:
-                problems.append(Problem("scenario", None, "apart", Msg("plan.apart_and_together", codes=sorted(both)),
+                problems.append(Problem(where, None, "apart", Msg("plan.apart_and_together", codes=Items(sorted(both))),
                                         label="key"))
     if problems:
         raise InputError(problems)

@@ -94,7 +94,7 @@ CATALOGUE: dict[str, tuple | dict] = {
     'input.implausible_fy': (
         '{value}年度はありえない年度です（{lo}〜{hi}）',
         'year {value} is not a plausible fiscal year ({lo}-{hi})'),
-    'input.negative': ('{value} は負にできません', '{value} must not be negative'),
+    'input.negative': ('{value:g} は負にできません', '{value:g} must not be negative'),
     'input.implausible_int': ('{value:,} は大きすぎます', '{value:,} is implausibly large'),
     'input.not_number': ("'{value}' は数値ではありません", "'{value}' is not a number"),
     'input.not_finite': ("'{value}' は有限の数値ではありません", "'{value}' is not a finite number"),
