@@ -221,16 +221,23 @@ def compare(plan_a: Plan, plan_b: Plan) -> dict:
     return _plan.compare(plan_a, plan_b)
 
 
+def best_plan(run) -> dict:
+    """The best plan of a run's ``proposals.json`` (the first of its ``alternatives`` when it has several);
+    ``ValueError`` when ``run`` is not one."""
+    alternatives = run.get("alternatives") if isinstance(run, dict) else None
+    plan = (alternatives[0] if alternatives else None) if isinstance(alternatives, list) else run
+    if not (isinstance(plan, dict) and isinstance(plan.get("groups"), list)):
+        raise ValueError("not the proposals.json of an lgcloud run")
+    return plan
+
+
 def compare_outputs(a: dict, b: dict) -> dict:
     """What changes between two runs' ``proposals.json`` (e.g. a baseline and a what-if): their scenarios,
     values, the groups in one only and the municipalities placed differently (another group, or placed in one
     run only)."""
-    def plan(d):
-        return d["alternatives"][0] if "alternatives" in d else d
-
     def placement(d):
         out = {}
-        for g in plan(d)["groups"]:
+        for g in best_plan(d)["groups"]:
             movers = g["joining"] if g["base_group_id"] else g["members"]
             for c in movers:
                 out[c] = (g["base_group_id"], tuple(sorted(movers)))
@@ -239,7 +246,7 @@ def compare_outputs(a: dict, b: dict) -> dict:
     pa, pb = placement(a), placement(b)
     ga, gb = set(pa.values()), set(pb.values())
     moved = sorted(c for c in pa.keys() | pb.keys() if pa.get(c) != pb.get(c))
-    A, B = plan(a), plan(b)
+    A, B = best_plan(a), best_plan(b)
     return {"scenario_a": A["scenario"].get("label") or "", "scenario_b": B["scenario"].get("label") or "",
             "prefectures_a": A["prefectures"], "prefectures_b": B["prefectures"],
             "value_a": A["objective"], "value_b": B["objective"], "value_difference": B["objective"] - A["objective"],

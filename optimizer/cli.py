@@ -115,6 +115,15 @@ def _scenario(path, survey):
     return sc
 
 
+def _instance(prefs, all_prefs, scenario, survey, groups, group_members, hazard):
+    """What ``propose`` and ``sweep`` solve: the prefectures (``None``: the whole country), the data and the
+    scenario."""
+    if bool(prefs) == all_prefs:
+        raise InputError(Msg("cli.propose.pref_or_all"))
+    plist = None if all_prefs else _prefs(prefs)
+    return plist, _load(survey, groups, group_members, hazard), _scenario(scenario, survey)
+
+
 def _overwrite_option(f):
     return click.option("--overwrite", is_flag=True,
                         help="Replace the previous run in the output folder (as a whole); never an input file.")(f)
@@ -421,18 +430,24 @@ def _joins(value: str) -> dict[str, int]:
     return out
 
 
-def _plan_group(path: str, gid: str) -> dict:
-    """Group ``gid`` of a plan's proposals.json (the best plan of a run with alternatives)."""
+def _read_run(path: str) -> dict:
+    """A run's proposals.json (``path``, or ``path``/proposals.json for an output folder); an input problem
+    naming the file when it is not one."""
     import json as _json
 
+    p = Path(path)
+    f = p / "proposals.json" if p.is_dir() else p
     try:
-        d = _json.loads(Path(path).read_text(encoding="utf-8"))
+        run = _json.loads(f.read_text(encoding="utf-8"))
+        api.best_plan(run)
     except (OSError, ValueError):
-        raise InputError(Problem(str(path), None, None, Msg("cli.compare.not_a_run"))) from None
-    alternatives = d.get("alternatives") if isinstance(d, dict) else None
-    plan = (alternatives[0] if alternatives else None) if isinstance(alternatives, list) else d
-    groups = plan.get("groups") if isinstance(plan, dict) else None
-    for g in groups if isinstance(groups, list) else []:
+        raise InputError(Problem(str(f), None, None, Msg("cli.compare.not_a_run"))) from None
+    return run
+
+
+def _plan_group(path: str, gid: str) -> dict:
+    """Group ``gid`` of a plan's proposals.json (the best plan of a run with alternatives)."""
+    for g in api.best_plan(_read_run(path))["groups"]:
         if isinstance(g, dict) and g.get("id") == gid:
             return g
     raise InputError(Problem(str(path), None, "--id", Msg("cli.score.no_such_group", id=f"{gid:.20}")))
@@ -495,11 +510,7 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
     """Propose new groups and expansions of existing ones (CP-SAT, validated)."""
     from .render.outputs import proposal_files
 
-    if bool(prefs) == all_prefs:
-        raise InputError(Msg("cli.propose.pref_or_all"))
-    plist = None if all_prefs else _prefs(prefs)
-    d = _load(survey, groups, group_members, hazard)
-    sc = _scenario(scenario, survey)
+    plist, d, sc = _instance(prefs, all_prefs, scenario, survey, groups, group_members, hazard)
     changes = {k: v for k, v in (("time_limit_s", time_limit), ("seed", seed)) if v is not None}
     sc = sc.replace(**changes) if changes else sc
     past = d.renewals_before(sc.planning_fy) if survey else []
@@ -542,7 +553,7 @@ def propose(prefs, all_prefs, scenario, time_limit, seed, alternatives, out_dir,
             click.echo(_status_line(plan, lang))
         click.echo(_kpi_line(plans[0], lang))
         left = plans[0].left_out
-        items = Items((t(lang, "cli.propose.left_item", name=r["name"], reason=Msg("reason." + r["reason_code"]))
+        items = Items((t(lang, "fmt.aside", x=r["name"], v=Msg("reason." + r["reason_code"]))
                       for r in left), "sep.clause")
         click.echo(t(lang, "cli.propose.left_out", n=len(left), items=items if left else "-"))
         if d.synthetic:
@@ -577,11 +588,7 @@ def sweep(prefs, all_prefs, draws, seed, scenario, scheduler, workers, out_dir, 
     from .render.outputs import sweep_files
     from .solve.plan import Proposal
 
-    if bool(prefs) == all_prefs:
-        raise InputError(Msg("cli.propose.pref_or_all"))
-    plist = None if all_prefs else _prefs(prefs)
-    d = _load(survey, groups, group_members, hazard)
-    sc = _scenario(scenario, survey)
+    plist, d, sc = _instance(prefs, all_prefs, scenario, survey, groups, group_members, hazard)
     last = {"stage": None, "shown": -1}
 
     def progress(stage, k, n):  # about every 10% of a stage, and its end
@@ -652,7 +659,7 @@ def match(code, top, scenario, out_dir, overwrite, survey, groups, group_members
         for o in res.options:
             who = say(o.group_name, lang) if o.group_name else (
                 say(Items(d.name(p) for p in o.partners), lang) if o.partners else "-")
-            gid = t(lang, "cli.match.gid", id=o.group_id) if o.group_id else ""
+            gid = t(lang, "fmt.aside", x="", v=o.group_id) if o.group_id else ""
             click.echo(f"\n{o.rank}. {t(lang, 'match.kind.' + o.kind)} {who}{gid}")
             click.echo("   " + t(lang, "cli.match.figures", score="-" if o.model_score is None else f"{o.model_score:+.2f}",
                                   own=o.own["npv_yen"], share=o.own["share_yen"], npv=round(o.npv_yen),
@@ -698,17 +705,7 @@ def precedents(code, members, top, survey, groups, group_members, hazard, as_jso
 @_handle_errors
 def compare(run_a, run_b, as_json, lang):
     """What changes between two runs: two output folders (or their proposals.json), e.g. baseline and what-if."""
-    import json as _json
-
-    def read(path):
-        p = Path(path)
-        f = p / "proposals.json" if p.is_dir() else p
-        try:
-            return _json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise InputError(Problem(str(f), None, None, Msg("cli.compare.not_a_run"))) from None
-
-    runs = [read(run_a), read(run_b)]
+    runs = [_read_run(run_a), _read_run(run_b)]
     try:
         out = api.compare_outputs(*runs)
     except (KeyError, TypeError, IndexError, AttributeError):  # JSON, but not a run's proposals.json
@@ -725,7 +722,7 @@ def compare(run_a, run_b, as_json, lang):
                  n=len(out["municipalities_regrouped"])))
     moved = out["municipalities_regrouped"]
     if moved:
-        known = {c: n for r in runs for g in (r["alternatives"][0] if "alternatives" in r else r)["groups"]
+        known = {c: n for r in runs for g in api.best_plan(r)["groups"]
                  for c, n in zip(g["members"], g.get("member_names", []))}
         names = Items(f"{c} {known.get(c, '')}".strip() for c in moved[:COMPARE_LIST])
         more = len(moved) - COMPARE_LIST

@@ -6,7 +6,7 @@ import pytest
 from optimizer.config import Scenario
 from optimizer.inputs.dataset import default_data_dir, load
 from optimizer.model.context import Context
-from support import KII
+from support import KII, cli
 
 SYSTEMS = default_data_dir() / "systems"
 
@@ -31,6 +31,15 @@ def kii():
 @pytest.fixture(scope="session")
 def kii_ctx(kii):
     return Context(kii, Scenario())
+
+
+@pytest.fixture(scope="session")
+def wakayama_out(tmp_path_factory):
+    """``propose --pref 30 --out``, run once: the output folder the CLI, report and map tests read (never write)."""
+    out = tmp_path_factory.mktemp("wakayama")
+    p = cli("propose", "--pref", "30", "--out", out)
+    assert f"{out} に9ファイルを書き出しました" in p.stdout
+    return out
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,28 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 #: The small real fixture: 紀伊半島 (三重・奈良・和歌山), cut from the shipped data by tools/build_fixture.py.
 KII = ROOT / "tests" / "fixtures" / "kii"
+
+
+#: Headless Chromium or Chrome for the tests that open pages in a browser (LGCLOUD_CHROMIUM, else the PATH).
+CHROMIUM = (os.environ.get("LGCLOUD_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+            or shutil.which("google-chrome"))
+
+
+def require_chromium() -> None:
+    """Skip a browser test without a browser; fail it in CI, which installs one (.ci/run)."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is required in CI (.ci/run installs it)")
+        pytest.skip("chromium not installed (see the README: any Chromium or Chrome, or LGCLOUD_CHROMIUM)")
+
+
+def headless_dom(url: str, tmp_path: Path, *flags: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    """Open ``url`` in headless Chromium, let its scripts run (3 s of virtual time) and dump the DOM to stdout;
+    ``flags`` add to the command line (a window size, logging)."""
+    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                           f"--user-data-dir={tmp_path / 'chrome'}", *flags, "--virtual-time-budget=3000",
+                           "--dump-dom", url], capture_output=True, text=True, timeout=timeout)
 
 
 def cli(*args, check: bool = True) -> subprocess.CompletedProcess:

@@ -82,24 +82,16 @@ def test_score_and_match_say_when_synthetic_values_fed_them():
 
 
 # --- a report a mayor can sign (issue 23) -------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def wakayama_run(tmp_path_factory):
-    """``propose --pref 30 --out``: the plan whose groups ``score`` and ``match`` must reproduce."""
-    out = tmp_path_factory.mktemp("w30")
-    run("propose", "--pref", "30", "--out", str(out / "run"))
-    return out / "run"
-
-
-def test_score_of_a_plans_group_gives_the_plans_figures(wakayama_run):
-    plan = json.loads((wakayama_run / "proposals.json").read_text(encoding="utf-8"))
+def test_score_of_a_plans_group_gives_the_plans_figures(wakayama_out):
+    plan = json.loads((wakayama_out / "proposals.json").read_text(encoding="utf-8"))
     for g in plan["groups"]:
-        out = json.loads(run("score", "--plan", str(wakayama_run / "proposals.json"), "--id", g["id"], "--json").stdout)
+        out = json.loads(run("score", "--plan", str(wakayama_out / "proposals.json"), "--id", g["id"], "--json").stdout)
         assert out["npv_yen"] == g["npv_yen"] and out["annual_savings_yen"] == g["annual_savings_yen"]
         assert out["timeline"] == g["timeline"] and out["violations"] == []
 
 
-def test_score_takes_a_join_year_per_member_for_a_staggered_group(wakayama_run):
-    g = json.loads((wakayama_run / "proposals.json").read_text(encoding="utf-8"))["groups"][-1]
+def test_score_takes_a_join_year_per_member_for_a_staggered_group(wakayama_out):
+    g = json.loads((wakayama_out / "proposals.json").read_text(encoding="utf-8"))["groups"][-1]
     joins = ",".join(f"{c}={y}" for c, y in g["join_fy"].items())
     out = json.loads(run("score", "--members", ",".join(g["members"]), "--join", joins, "--json").stdout)
     assert out["npv_yen"] == g["npv_yen"] and {s["fy"] for s in out["timeline"]} == set(g["join_fy"].values())
@@ -136,7 +128,7 @@ def test_validate_names_columns_as_the_file_does_and_lists_rows_in_order(survey_
     assert "列「クラウド導入状況」" in lines[0] and "cloud_status" not in p.stderr
 
 
-def test_a_what_if_is_named_in_every_output_and_compare_sets_two_runs_side_by_side(wakayama_run, tmp_path):
+def test_a_what_if_is_named_in_every_output_and_compare_sets_two_runs_side_by_side(wakayama_out, tmp_path):
     sc = tmp_path / "whatif.toml"
     sc.write_text('vendor_mode = "same"\n', encoding="utf-8")
     run("propose", "--pref", "30", "--scenario", str(sc), "--out", str(tmp_path / "whatif"))
@@ -147,15 +139,15 @@ def test_a_what_if_is_named_in_every_output_and_compare_sets_two_runs_side_by_si
     assert f"（シナリオ {label}）</h1>" in page
     csv = (tmp_path / "whatif" / "proposals.csv").read_text(encoding="utf-8-sig").splitlines()
     assert "シナリオ" in csv[0] and all(line.endswith(label) for line in csv[1:])
-    base = json.loads((wakayama_run / "proposals.json").read_text(encoding="utf-8"))
+    base = json.loads((wakayama_out / "proposals.json").read_text(encoding="utf-8"))
     assert base["scenario"]["label"] == ""
-    diff = json.loads(run("compare", str(wakayama_run), str(tmp_path / "whatif"), "--json").stdout)
+    diff = json.loads(run("compare", str(wakayama_out), str(tmp_path / "whatif"), "--json").stdout)
     assert diff["scenario_b"] == label and diff["value_a"] == base["objective"]
     assert diff["value_difference"] == out["objective"] - base["objective"]
     assert diff["municipalities_regrouped"] or diff["value_difference"] == 0
-    same = json.loads(run("compare", str(wakayama_run), str(wakayama_run), "--json").stdout)
+    same = json.loads(run("compare", str(wakayama_out), str(wakayama_out), "--json").stdout)
     assert same["municipalities_regrouped"] == [] and same["value_difference"] == 0
-    text = run("compare", str(wakayama_run), str(tmp_path / "whatif")).stdout
+    text = run("compare", str(wakayama_out), str(tmp_path / "whatif")).stdout
     assert "既定値" in text and label in text
-    bad = run("compare", str(wakayama_run), str(sc), check=False)
+    bad = run("compare", str(wakayama_out), str(sc), check=False)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -28,7 +28,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from ..text import say, t  # noqa: E402
 from .fonts import font_face_css  # noqa: E402
-from .pages import ENV  # noqa: E402
+from .pages import ENV, scenario_suffix  # noqa: E402
 from .palette import EXISTING, OTHER, PALETTE  # noqa: E402
 
 
@@ -84,11 +84,6 @@ class MapView:
         groups += [g for g in res.plan_groups if not taken & set(g.movers)]
         prefs = sorted({res.municipality[:2]} | {c[:2] for g in groups[:1] for c in g.members})
         return cls(prefs, groups, synthetic=synthetic, scenario_label=res.scenario.label if res.scenario else "")
-
-
-def _suffix(view: MapView, lang: str) -> str:
-    """" (シナリオ whatif.toml#1a2b3c4d)" on a what-if's map; nothing for the defaults."""
-    return t(lang, "report.scenario_suffix", label=view.scenario_label) if view.scenario_label else ""
 
 
 def _label(g, k: int) -> str:
@@ -200,7 +195,8 @@ def plan_png(data, view: MapView, lang: str = "ja", highlight: str | None = None
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.9)
     prefs = sorted(data.municipalities.loc[codes, "prefecture"].unique())
     where = t(lang, "report.nation") if len(set(view.prefectures)) >= 47 else t(lang, "sep.dot").join(prefs)
-    ax.set_title(title or f"{L('title')}{t(lang, 'report.title_sep')}{where}{_suffix(view, lang)}")
+    suffix = scenario_suffix(view.scenario_label, lang)
+    ax.set_title(title or f"{L('title')}{t(lang, 'report.title_sep')}{where}{suffix}")
     ax.set_axis_off()
     note = L("credit") + ("\n" + L("synthetic") if view.synthetic else "")
     fig.text(0.01, 0.01, note, fontsize=7, color="#444444")
@@ -365,7 +361,7 @@ def plan_html(data, view: MapView, lang: str = "ja", highlight: str | None = Non
     if lines:
         legend.append({"style": "background:#b2182b;height:4px", "label": L("pair_firm", pct=f"{view.firm_share:.0%}")})
         legend.append({"style": "background:#555;height:2px", "label": L("pair_open")})
-    context = dict(lang=lang, title=L("title") + _suffix(view, lang), nav=nav, years=view.years, width=w, height=h, shapes=shapes, lines=lines,
+    context = dict(lang=lang, title=L("title") + scenario_suffix(view.scenario_label, lang), nav=nav, years=view.years, width=w, height=h, shapes=shapes, lines=lines,
                    names=names, legend=legend, synthetic=L("synthetic") if view.synthetic else "", credit=L("credit"),
                    info=info, words={k: t(lang, f"mapjs.{k}") for k in MAP_WORDS})
     template = ENV.get_template("map.html.j2")

@@ -9,7 +9,13 @@ import re
 import jinja2
 from markdown_it import MarkdownIt
 
+from ..text import t
 from .fonts import font_face_css
+
+
+def scenario_suffix(label: str, lang: str) -> str:
+    """A title's "（シナリオ whatif.toml#1a2b3c4d）" for a run from a scenario file; nothing for the defaults."""
+    return t(lang, "report.scenario_suffix", label=label) if label else ""
 
 
 class Bold(str):

@@ -21,7 +21,7 @@ from ..inputs.dataset import SOURCES
 from ..text import Items, Msg, say, t as text
 from .charts import roadmap_png, sweep_png
 from .maps import MapView, label_of, plan_html, plan_png
-from .pages import ENV, Bold, cell, markdown_to_html
+from .pages import ENV, Bold, cell, markdown_to_html, scenario_suffix
 
 
 class Fmt:
@@ -188,7 +188,7 @@ def _group(data, scenario, g, f: Fmt) -> dict:
         [f.t("report.savings_range"), f"{f.yen(g.savings_at(r['p10']))} – {f.yen(g.savings_at(r['p90']))}"],
         [f.t("report.oneoff"), f.yen(g.one_off_cost_yen)],
         [f.t("report.subsidy"), f.yen(g.subsidy_yen)],
-        [f.t("report.npv"), f.t("report.npv_exact", m=f.yen(g.npv_yen), y=f.exact(round(g.npv_yen)))],
+        [f.t("report.npv"), f.t("fmt.aside", x=f.yen(g.npv_yen), v=f.exact(round(g.npv_yen)))],
         [f.t("report.national"), f.yen(g.national_npv_yen)],
     ]
     out["shares"] = shares_table(g, f) if g.shares else None
@@ -212,11 +212,6 @@ def group_labels(data, plan, lang: str = "ja") -> list[str]:
     for g in plan.groups:
         out.append(f"{g.id} {label_of(data, g, lang)}")
     return out
-
-
-def scenario_suffix(scenario, f: Fmt) -> str:
-    """" (シナリオ whatif.toml#1a2b3c4d)" for a run from a scenario file; nothing for the defaults."""
-    return f.t("report.scenario_suffix", label=scenario.label) if scenario.label else ""
 
 
 def plan_label(plan, lang: str) -> str:
@@ -292,8 +287,8 @@ def sweep_section(data, res, f: Fmt) -> dict:
 
     open_rows = []
     for o in res.open:
-        opts = f.join(f.t("report.with_value", x=option(x), v=f"{x['frequency']:.0%}") for x in o["options"])
-        hinge = f.join(f.t("report.with_value", x=input_label(h["input"], names, f.lang), v=f"{h['strength']:.2f}")
+        opts = f.join(f.t("fmt.aside", x=option(x), v=f"{x['frequency']:.0%}") for x in o["options"])
+        hinge = f.join(f.t("fmt.aside", x=input_label(h["input"], names, f.lang), v=f"{h['strength']:.2f}")
                        for h in o["hinges_on"]) \
             or f.t("sweep.near_tie")
         open_rows.append([o["name"], cell(opts), cell(hinge)])
@@ -321,7 +316,7 @@ def plan_markdown(data, run, lang: str = "ja", sweep=None) -> str:
     prefs = sorted(m.loc[m["prefecture_code"].isin(plan.prefectures), "prefecture"].unique())
     where = f.t("report.nation") if len(plan.prefectures) >= 47 else (
         f.join(prefs) if lang == "en" else "・".join(prefs))
-    title = f.t("report.title") + f.t("report.title_sep") + where + scenario_suffix(scenario, f)
+    title = f.t("report.title") + f.t("report.title_sep") + where + scenario_suffix(scenario.label, lang)
     gap = f.t("na") if plan.gap != plan.gap else f"{plan.gap:.2%}"
     bound = f.yen(plan.best_bound) if plan.best_bound == plan.best_bound else f.t(
         "report.no_bound_robust" if plan.stats.get("chosen_from_draws") else
@@ -336,7 +331,7 @@ def plan_markdown(data, run, lang: str = "ja", sweep=None) -> str:
         f"{f.t('report.groups')}{colon}{len(plan.groups)}{sc}{f.t('report.plan_npv')} "
         f"{cell(f.yen(sum(round(g.npv_yen) for g in plan.groups)))}{sc}"
         f"{f.t('report.savings')} {cell(f.yen(sum(round(g.annual_savings_yen) for g in plan.groups)))}",
-        f"{f.t('report.alone')}{colon}{cell(alone)}" + (f"（{left}）" if f.lang == "ja" else f" ({left})"),
+        f"{f.t('report.alone')}{colon}" + f.t("fmt.aside", x=cell(alone), v=left),
     ]
     if plan.stats.get("stopped_by_clock"):
         summary.append(f.t("report.clock"))
@@ -404,15 +399,13 @@ def match_markdown(data, res, lang: str = "ja") -> str:
         who = (f.say(o.group_name) if o.group_name else f.join(data.name(p) for p in o.partners)) or "-"
         lines = []
         if o.kind != "alone":  # every figure names its account
-            lines += [f"{f.t('report.own')} {f.yen(o.own['npv_yen'])}；{f.t('report.share')} {f.yen(o.own['share_yen'])}；"
-                      f"{f.t('report.savings')} {f.yen(o.own['annual_savings_yen'])}" if lang == "ja" else
-                      f"{f.t('report.own')} {f.yen(o.own['npv_yen'])}; {f.t('report.share')} {f.yen(o.own['share_yen'])}; "
-                      f"{f.t('report.savings')} {f.yen(o.own['annual_savings_yen'])}",
+            lines += [f.t("sep.clause").join(f"{f.t(label)} {f.yen(o.own[key])}" for label, key in (
+                          ("report.own", "npv_yen"), ("report.share", "share_yen"), ("report.savings", "annual_savings_yen"))),
                       f.t("report.match_group_line", npv=f.yen(o.npv_yen), score=o.continuity_score,
                           fy=f.fy(o.go_live_fy))]
         lines += [f.say(r) for r in o.reasons]
-        head = f"{o.rank}. {f.t(f'match.kind.{o.kind}')}{f.t('report.title_sep')}{who}" + (
-            f"（{o.group_id}）" if lang == "ja" and o.group_id else f" ({o.group_id})" if o.group_id else "")
+        head = f"{o.rank}. {f.t(f'match.kind.{o.kind}')}{f.t('report.title_sep')}" + (
+            f.t("fmt.aside", x=who, v=o.group_id) if o.group_id else who)
         options.append({"heading": head, "lines": lines})
     top = next((o for o in res.options if o.kind != "alone" and o.rank == 1), None)
     shares = shares_table(top.group, f) if top is not None and top.group is not None and top.group.shares else None

@@ -507,7 +507,6 @@ CATALOGUE: dict[str, tuple | dict] = {
     'report.timeline': ('スケジュール', 'Timeline'),
     'report.costs': ('費用と効果', 'Costs and savings'),
     'report.cost_cols': (['項目', '値'], ['item', 'value']),
-    'report.npv_exact': ('{m}（{y}）', '{m} ({y})'),
     'report.baseline': ('移行するシステムの現行の年間運用経費（推計）', 'Current annual running cost of the systems that move (estimate)'),
     'report.savings': ('年間削減額（期待値）', 'Expected savings per year'),
     'report.savings_range': ('年間削減額（10〜90パーセンタイル）', 'Savings per year, p10 - p90'),
@@ -721,7 +720,7 @@ CATALOGUE: dict[str, tuple | dict] = {
     'fmt.yen': ('{v:,} 円', '{v:,} yen'),
     'sep.dot': ('・', ', '),
     'report.title_sep': ('：', ': '),
-    'report.with_value': ('{x}（{v}）', '{x} ({v})'),
+    'fmt.aside': ('{x}（{v}）', '{x} ({v})'),  # a figure or note beside what it belongs to
     'report.nation': ('全国', 'all of Japan'),
     'report.scenario_suffix': ('（シナリオ {label}）', ' (scenario {label})'),
     'report.cross': ('（県境を越える：{prefs}）', ' (across prefecture lines: {prefs})'),
@@ -918,7 +917,6 @@ CATALOGUE: dict[str, tuple | dict] = {
     'cli.status_line': (
         '{label}：求解状況 {status}；目的関数値 {objective}；上界 {bound}{source}；ギャップ {gap}；対象 {eligible}団体、候補 {candidates}；求解 {seconds} 秒',
         '{label}: status {status}; objective {objective}; bound {bound}{source}; gap {gap}; {eligible} eligible, {candidates} candidates; solved in {seconds} s'),
-    'cli.propose.left_item': ('{name}（{reason}）', '{name} ({reason})'),
     'cli.propose.pref_or_all': ('--pref（1つ以上）か --all を指定してください', 'give --pref (one or more) or --all'),
     'cli.propose.national': ('全国を1つの問題として解いています…', 'solving the whole country as one instance ...'),
     'cli.propose.progress': ('案 {k}/{n}：{label}、目的関数値 {objective}', 'plan {k}/{n}: {label}, objective {objective}'),
@@ -940,7 +938,6 @@ CATALOGUE: dict[str, tuple | dict] = {
     'cli.match.plan': ('都道府県の計画（{status}）では：{reason}', "In the prefecture's plan ({status}): {reason}"),
     'cli.match.differs': ('最上位の選択肢と異なる理由：{reason}', 'Why the top option differs: {reason}'),
     'cli.match.head': ('{code} {name}（{pref}）', '{code} {name} ({pref})'),
-    'cli.match.gid': ('（{id}）', ' ({id})'),
     'cli.match.figures': (
         'ランキングモデルの評価 {score}；自団体の収支（NPV）{own:,} 円；配分額（NPV）{share:,} 円；グループのNPV（団体会計）{npv:,} 円；業務継続スコア {cont}；稼働 {fy}',
         'ranking model score {score}; own account (NPV) {own:,} yen; share (NPV) {share:,} yen; group NPV (municipal account) {npv:,} yen; continuity score {cont}; go-live {fy}'),

@@ -7,10 +7,7 @@ group and vendor names and the data credits (names), codes (JIS, group, vendor a
 scenario keys and their values, which a user types), units, and one-letter symbols of formulas.
 """
 import html
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,9 +17,8 @@ from optimizer.config import ModelParameters, Scenario, knobs
 from optimizer.inputs.dataset import SOURCES
 from optimizer.render.report import plan_files
 from optimizer.text import t
+from support import headless_dom, require_chromium
 
-CHROMIUM = (os.environ.get("LGCLOUD_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-            or shutil.which("google-chrome"))
 LATIN = re.compile(r"[A-Za-z][A-Za-z0-9_\-./]*[A-Za-z0-9]|[A-Za-z]")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]+")
 UNITS = {"km", "MB"}
@@ -32,10 +28,7 @@ DEFINED = {"NPV": "正味現在価値（NPV"}
 
 def visible_text(path: Path, tmp_path: Path) -> str:
     """The text a reader sees: Chromium's DOM after scripts ran, without scripts, styles and tags."""
-    p = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        f"--user-data-dir={tmp_path / 'chrome'}", "--virtual-time-budget=3000", "--dump-dom",
-                        path.as_uri()], capture_output=True, text=True, timeout=180)
+    p = headless_dom(path.as_uri(), tmp_path)
     dom = re.sub(r"<(script|style)\b[^>]*>.*?</\1>", " ", p.stdout, flags=re.S)
     return html.unescape(re.sub(r"<[^>]+>", " ", dom))
 
@@ -98,10 +91,7 @@ def reports(data, tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize("where", ["30", "all"])
 def test_japanese_report_has_no_english_words_outside_names_codes_and_units(reports, where, data, tmp_path):
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is required in CI (.ci/run installs it)")
-        pytest.skip("chromium not installed")
+    require_chromium()
     text = visible_text(reports[where, "ja", "report.html"], tmp_path)
     assert "自治体クラウド" in text and "km" in text
     assert english_words(text, data) == []
@@ -115,10 +105,7 @@ def test_japanese_report_has_no_english_words_outside_names_codes_and_units(repo
 @pytest.mark.slow
 @pytest.mark.parametrize("where", ["30", "all"])
 def test_english_report_has_no_japanese_outside_names(reports, where, data, tmp_path):
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is required in CI (.ci/run installs it)")
-        pytest.skip("chromium not installed")
+    require_chromium()
     text = visible_text(reports[where, "en", "report.html"], tmp_path)
     assert "Assumptions and sources" in text
     assert japanese_words(text, data) == []

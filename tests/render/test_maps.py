@@ -5,10 +5,7 @@ import base64
 import html
 import io
 import json
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +16,8 @@ import optimizer as lg
 from optimizer.render.files import plan_rows, proposals_geojson
 from optimizer.render.maps import QUIET_LABEL_PREFECTURES, MapView, plan_html, plan_png
 from optimizer.text import t
+from support import headless_dom, require_chromium
 
-CHROMIUM = (os.environ.get("LGCLOUD_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-            or shutil.which("google-chrome"))
 
 
 @pytest.fixture(scope="module")
@@ -238,11 +234,7 @@ def measure_panel(page: str, codes: list[str], tmp_path: Path) -> list[list]:
     """Open ``page`` (a map.html) in headless Chromium at 1200x900, click ``codes`` and measure the panel."""
     path = tmp_path / "measure.html"
     path.write_text(page.replace("</body></html>", MEASURE.replace("CODES", json.dumps(codes))), encoding="utf-8")
-    p = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        f"--user-data-dir={tmp_path / 'chrome'}", "--window-size=1200,900",
-                        "--virtual-time-budget=3000", "--dump-dom", path.as_uri()],
-                       capture_output=True, text=True, timeout=180)
+    p = headless_dom(path.as_uri(), tmp_path, "--window-size=1200,900")
     found = re.search(r'<pre id="measured">(.*?)</pre>', p.stdout, re.S)
     assert found, p.stderr[-2000:]
     return json.loads(html.unescape(found.group(1)))
@@ -251,10 +243,7 @@ def measure_panel(page: str, codes: list[str], tmp_path: Path) -> list[list]:
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_map_panel_labels_and_amounts_stay_on_one_line_in_a_browser(wakayama, wakayama_html, lang, tmp_path):
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is required in CI (.ci/run installs it)")
-        pytest.skip("chromium not installed (apt-get install chromium)")
+    require_chromium()
     codes = ["30202", "30206", "30366", "30201"]  # members of the three groups (one joins), and one in no group
     rows = measure_panel(wakayama_html[lang], codes, tmp_path)
     labels = [r for r in rows if r[0] == "label"]

@@ -1,8 +1,6 @@
 import io
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 import warnings
@@ -10,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from support import check_group_money
+from support import check_group_money, headless_dom, require_chromium
 from PIL import Image
 
 import optimizer as lg
@@ -19,18 +17,6 @@ from optimizer.render.maps import MapView, plan_png
 from optimizer.render.report import plan_files
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = (os.environ.get("LGCLOUD_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-            or shutil.which("google-chrome"))
-
-
-@pytest.fixture(scope="module")
-def wakayama_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("wakayama")
-    p = subprocess.run([sys.executable, str(ROOT / "cli.py"), "propose", "--pref", "30", "--out", str(out)],
-                       capture_output=True, text=True, cwd=ROOT)
-    assert p.returncode == 0, p.stderr
-    assert f"{out} に9ファイルを書き出しました" in p.stdout
-    return out
 
 
 def test_propose_out_writes_every_file(wakayama_out):
@@ -71,20 +57,13 @@ def test_english_report(data, ctx):
 
 
 def _chromium(url: str, tmp_path: Path) -> tuple[str, str]:
-    p = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        f"--user-data-dir={tmp_path / 'chrome'}", "--enable-logging=stderr", "--v=0",
-                        "--virtual-time-budget=3000", "--dump-dom", url],
-                       capture_output=True, text=True, timeout=120)
+    p = headless_dom(url, tmp_path, "--disable-quic", "--enable-logging=stderr", "--v=0", timeout=120)
     return p.stdout, p.stderr
 
 
 @pytest.mark.slow
 def test_report_and_map_load_in_headless_chromium_without_console_errors(wakayama_out, tmp_path):
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is required in CI (.ci/run installs it)")
-        pytest.skip("chromium not installed (apt-get install chromium)")
+    require_chromium()
     for name in ("report.html", "map.html#30201"):
         dom, log = _chromium((wakayama_out / name.split("#")[0]).as_uri() + ("#30201" if "#" in name else ""), tmp_path)
         console = [line for line in log.splitlines() if "CONSOLE" in line]
